@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Capabilities (via libcap).  sk_cap_from_name / sk_cap_name live here too (declared in spec.h). */
+#ifndef SKIFF_CAPS_H
+#define SKIFF_CAPS_H
+
+#include "error.h"
+#include "spec.h"
+
+/* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+int sk_cap_last_cap(void);
+/* Drop from the bounding set everything not in caps->bounding (needs CAP_SETPCAP: call before
+ * the uid change).  Capabilities above the kernel's last are skipped with a warning. */
+int sk_caps_apply_bounding(const struct sk_capabilities *caps, sk_err_t *err);
+/* After setresuid (with PR_SET_KEEPCAPS): set effective, permitted, inheritable exactly as given,
+ * then the ambient set.  caps NULL: clear everything except what root keeps by default. */
+int sk_caps_apply(const struct sk_capabilities *caps, sk_err_t *err);
+
+#endif

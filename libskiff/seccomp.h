@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* linux.seccomp through libseccomp.  The filter is compiled by the runtime before clone (so an
+ * error is reported with nothing to undo) and installed by the init as the last step before exec.
+ */
+#ifndef SKIFF_SECCOMP_H
+#define SKIFF_SECCOMP_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "spec.h"
+
+struct sk_seccomp_filter;
+
+int sk_seccomp_prepare(const struct sk_seccomp *sc, struct sk_seccomp_filter **out, sk_err_t *err);
+/* Connect to listenerPath (host path: call before pivot_root); -1 in *fd when there is none. */
+int sk_seccomp_listener_connect(const struct sk_seccomp *sc, int *fd, sk_err_t *err);
+/* Install; with SCMP_ACT_NOTIFY, send the notify fd and the state (listenerMetadata included) to
+ * the listener as runc does. */
+int sk_seccomp_install(struct sk_seccomp_filter *f, int listener_fd, const char *state_json,
+                       sk_err_t *err);
+void sk_seccomp_filter_free(struct sk_seccomp_filter *f);
+/* For `features`: supported actions, operators, architectures, flags (NULL-terminated, static). */
+const char *const *sk_seccomp_known_actions(void);
+const char *const *sk_seccomp_known_operators(void);
+const char *const *sk_seccomp_known_archs(void);
+const char *const *sk_seccomp_known_flags(void);
+
+#endif
