@@ -24,7 +24,7 @@ int sk_mountpoint_in_root(int rootfd, const char *path, bool is_file, sk_err_t *
 /* "/proc/self/fd/N" for an fd (buffer of at least 32 bytes). */
 const char *sk_fd_path(int fd, char *buf);
 /* A private, never-attached procfs instance of the caller's pid namespace (fsopen/fsmount), for
- * writes that must reach the real procfs (sysctl, oom_score_adj, attr/*) and not a file a
+ * writes that must reach the real procfs (sysctl, oom_score_adj, attr files) and not a file a
  * container mounted over /proc.  Returns a directory fd. */
 int sk_open_private_procfs(sk_err_t *err);
 

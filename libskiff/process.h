@@ -27,6 +27,7 @@ struct sk_exec_ctx {
   const struct sk_spec *spec;        /* for linux.personality; may be NULL */
   struct sk_seccomp_filter *seccomp; /* compiled filter or NULL */
   int seccomp_listener_fd;           /* connected listener socket or -1 */
+  int procfd;                        /* private procfs (paths.h) for LSM writes */
   const char *state_json;            /* for the seccomp listener */
   int preserve_fds;                  /* fds 3..3+N-1 pass through */
   bool in_new_userns;

@@ -19,6 +19,8 @@ enum sk_sync_type {
 };
 
 #define SK_SYNC_MAX 4096
+/* sk_sync_recv's result when the peer closed its end (err is set too). */
+#define SK_SYNC_EOF (-2)
 
 int sk_sync_send(int sock, enum sk_sync_type type, const void *data, size_t len, int fd,
                  sk_err_t *err);
