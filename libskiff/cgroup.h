@@ -26,6 +26,9 @@ struct sk_cgroup_config {
   const struct sk_resources *resources; /* may be NULL */
   enum sk_cgroup_manager manager;
   bool join_existing; /* reuse (not create) when the path exists */
+  /* linux.devices: the devices created in the container's /dev are allowed (rwm) too */
+  const struct sk_device *devices;
+  size_t devices_len;
 };
 
 int sk_cgroup_mode_detect(enum sk_cgroup_mode *out, sk_err_t *err);

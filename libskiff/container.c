@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "hooks.h"
+#include "caps.h"
 #include "init.h"
 #include "log.h"
 #include "lsm.h"
@@ -84,7 +85,7 @@ int sk_container_load(const struct sk_global_opts *g, const char *id, int *rootf
     _cleanup_free_ char *data = NULL;
     size_t len;
     if (sk_read_file_at(dfd, "config.json", &data, &len, err) < 0)
-      return sk_err_prefix(err, "container `%s`", id);
+      return sk_err_prefix(err, "container \"%s\"", id);
     if (sk_spec_parse(data, len, "config.json", spec, err) < 0)
       return -1;
   }
@@ -148,7 +149,7 @@ static int read_config(const struct sk_create_opts *o, char **bundle, char **dat
   char buf[PATH_MAX];
   const char *b = o->bundle ? o->bundle : ".";
   if (realpath(b, buf) == NULL)
-    return sk_failno(err, "bundle `%s`", b);
+    return sk_failno(err, "bundle \"%s\"", b);
   *bundle = xstrdup(buf);
   _cleanup_free_ char *cfg = o->config ? xstrdup(o->config) : xasprintf("%s/config.json", *bundle);
   if (sk_read_file_at(AT_FDCWD, cfg, data, len, err) < 0)
@@ -166,10 +167,10 @@ static int read_config(const struct sk_create_opts *o, char **bundle, char **dat
   _cleanup_free_ char *rp =
       s->root_path[0] == '/' ? xstrdup(s->root_path) : xasprintf("%s/%s", *bundle, s->root_path);
   if (realpath(rp, buf) == NULL)
-    return sk_failno(err, "%s: root.path: rootfs `%s`", name, rp);
+    return sk_failno(err, "%s: root.path: rootfs \"%s\"", name, rp);
   struct stat st;
   if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-    return sk_failx(err, "%s: root.path: rootfs `%s` is not a directory", name, buf);
+    return sk_failx(err, "%s: root.path: rootfs \"%s\" is not a directory", name, buf);
   *rootfs = xstrdup(buf);
   return 0;
 }
@@ -185,6 +186,14 @@ static int validate(const struct sk_create_opts *o, const struct sk_spec *spec, 
     return -1;
   if (sk_lsm_validate(spec, err) < 0)
     return -1;
+  if (spec->process->capabilities && sk_caps_check(spec->process->capabilities, err) < 0)
+    return -1;
+  /* hostname and domainname would change the host's without a UTS namespace of our own */
+  const struct sk_namespace *uts = sk_spec_namespace(spec, CLONE_NEWUTS);
+  if ((spec->hostname || spec->domainname) && (!uts || uts->path))
+    return sk_failx(err, "config.json: %s is set but the container has no UTS namespace of its "
+                         "own (linux.namespaces needs {\"type\": \"uts\"})",
+                    spec->hostname ? "hostname" : "domainname");
   if (spec->process->terminal && o->console_socket == NULL && !foreground)
     return sk_failx(err, "config.json: process.terminal is true: a --console-socket is required "
                          "when the runtime does not stay in the foreground");
@@ -227,7 +236,7 @@ static int serve_init(const struct sk_create_opts *o, const struct sk_spec *spec
     size_t len = sizeof pidbuf;
     int fd = -1;
     if (sk_sync_recv(sock, 0, &type, &pidbuf, &len, &fd, err) < 0)
-      return sk_err_prefix(err, "create container `%s`", st->id);
+      return sk_err_prefix(err, "create container \"%s\"", st->id);
     switch (type) {
     case SK_SYNC_PID:
       if (len != sizeof pidbuf)
@@ -329,6 +338,13 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
     sk_failno(err, "mkfifo exec.fifo");
     goto fail;
   }
+  /* mkfifo applies the umask; the init may run as a mapped (non-root) uid and reopens the fifo
+   * through /proc/self/fd, so it needs the write bit for others.  The state directory is 0700:
+   * nobody else can reach the fifo by its path. */
+  if (fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) {
+    sk_failno(err, "chmod exec.fifo");
+    goto fail;
+  }
   fifo = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
   if (fifo < 0) {
     sk_failno(err, "open exec.fifo");
@@ -340,6 +356,8 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
       .id = o->id,
       .cgroups_path = spec->linux_ ? spec->linux_->cgroups_path : NULL,
       .resources = spec->linux_ ? spec->linux_->resources : NULL,
+      .devices = spec->linux_ ? spec->linux_->devices : NULL,
+      .devices_len = spec->linux_ ? spec->linux_->devices_len : 0,
       .manager = g->cgroup_manager,
   };
   if (sk_cgroup_create(&cgc, &cg, err) < 0)
@@ -361,14 +379,18 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
     join_user |= plan.join_types[i] == CLONE_NEWUSER;
     join_pid |= plan.join_types[i] == CLONE_NEWPID;
   }
-  int clone_flags = join_user ? 0 : plan.new_flags & ~CLONE_NEWTIME;
+  /* The cgroup namespace is unshared by the init too, after the runtime placed it in its
+   * cgroups: a namespace created at clone time would be rooted at the runtime's cgroup on hosts
+   * where clone3 cannot place the child (v1 hierarchies). */
+  int clone_flags = join_user ? 0 : plan.new_flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
   struct sk_init_ctx ictx = {
       .spec = spec,
       .id = o->id,
       .bundle = bundle,
       .rootfs = rootfs,
       .ns = plan,
-      .unshare_flags = join_user ? plan.new_flags : plan.new_flags & CLONE_NEWTIME,
+      .unshare_flags =
+          join_user ? plan.new_flags : plan.new_flags & (CLONE_NEWTIME | CLONE_NEWCGROUP),
       .need_fork = join_pid || (join_user && (plan.new_flags & CLONE_NEWPID)),
       .new_userns = (clone_flags & CLONE_NEWUSER) != 0,
       .sync_fd = socks[1],
@@ -386,7 +408,11 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
     goto fail;
   }
   if (pid == 0) {
+    /* The state directory's flock belongs to the open file description: a copy held by the
+     * init would keep `start` and `delete` waiting until it execs. */
     close(socks[0]);
+    close(dirfd);
+    close(rootfd);
     sk_init_main(&ictx);
   }
   close(socks[1]);
@@ -464,11 +490,11 @@ static int start_locked(const char *id, int dirfd, struct sk_state *st, const st
 {
   enum sk_status status = sk_state_status(dirfd, st);
   if (status != SK_STATUS_CREATED)
-    return sk_failx(err, "cannot start container `%s`: it is %s, not created", id,
+    return sk_failx(err, "cannot start container \"%s\": it is %s, not created", id,
                     sk_status_name(status));
   _cleanup_close_ int fd = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
-    return sk_failno(err, "open exec.fifo of `%s`", id);
+    return sk_failno(err, "open exec.fifo of \"%s\"", id);
   /* The init is blocked opening the write side; it writes one byte once we are here. */
   for (;;) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -481,7 +507,7 @@ static int start_locked(const char *id, int dirfd, struct sk_state *st, const st
         break;
     }
     if (!sk_state_init_alive(st))
-      return sk_failx(err, "cannot start container `%s`: its init exited", id);
+      return sk_failx(err, "cannot start container \"%s\": its init exited", id);
   }
   unlinkat(dirfd, "exec.fifo", 0);
   st->started = true;
@@ -517,11 +543,11 @@ static int signal_init(const struct sk_state *st, int sig, sk_err_t *err)
    * cannot reach a recycled pid. */
   _cleanup_close_ int pfd = syscall(SYS_pidfd_open, st->pid, 0);
   if (pfd < 0)
-    return sk_failno(err, "container `%s`: open pid %d", st->id, st->pid);
+    return sk_failno(err, "container \"%s\": open pid %d", st->id, st->pid);
   if (!sk_state_init_alive(st))
-    return sk_failx(err, "container `%s` is not running", st->id);
+    return sk_failx(err, "container \"%s\" is not running", st->id);
   if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
-    return sk_failno(err, "container `%s`: send signal %d", st->id, sig);
+    return sk_failno(err, "container \"%s\": send signal %d", st->id, sig);
   return 0;
 }
 
@@ -534,7 +560,7 @@ int sk_container_kill(const struct sk_global_opts *g, const char *id, int sig, b
     return -1;
   enum sk_status status = sk_state_status(dirfd, &st);
   if (status == SK_STATUS_STOPPED)
-    return sk_failx(err, "container `%s` is not running", id);
+    return sk_failx(err, "container \"%s\" is not running: it is stopped", id);
   if (all && st.cgroup) {
     _cleanup_cgroup_ struct sk_cgroup *cg = NULL;
     if (sk_cgroup_load(st.cgroup, &cg, err) < 0)
@@ -568,7 +594,7 @@ static int delete_locked(const struct sk_global_opts *g, const char *id, int roo
 {
   enum sk_status status = sk_state_status(dirfd, st);
   if ((status == SK_STATUS_RUNNING || status == SK_STATUS_PAUSED) && !force)
-    return sk_failx(err, "cannot delete container `%s`: it is %s (use --force to kill it)", id,
+    return sk_failx(err, "cannot delete container \"%s\": it is %s (use --force to kill it)", id,
                     sk_status_name(status));
 
   _cleanup_cgroup_ struct sk_cgroup *cg = NULL;
@@ -612,7 +638,7 @@ static int delete_locked(const struct sk_global_opts *g, const char *id, int roo
     }
   }
   if (cg && sk_cgroup_destroy(cg, err) < 0)
-    return sk_err_prefix(err, "delete container `%s`", id);
+    return sk_err_prefix(err, "delete container \"%s\"", id);
   return sk_state_remove(rootfd, id, dirfd, err);
 }
 
@@ -639,7 +665,7 @@ int sk_container_delete(const struct sk_global_opts *g, const char *id, bool for
   sk_err_t e = NULL;
   if (sk_read_file_at(dirfd, "config.json", &data, &len, &e) < 0 ||
       sk_spec_parse(data, len, "config.json", &spec, &e) < 0) {
-    sk_debug("container `%s`: saved config unreadable: %s", id, e->msg);
+    sk_debug("container \"%s\": saved config unreadable: %s", id, e->msg);
     sk_err_free(&e);
   }
   return delete_locked(g, id, rootfd, dirfd, &st, spec, force, err);

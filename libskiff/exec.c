@@ -171,7 +171,7 @@ static int build_process(const struct sk_exec_opts *o, struct sk_spec *spec, sk_
       *colon = '\0';
     if (sk_parse_u64(u, &uid) < 0 || uid > UINT32_MAX ||
         (colon && (sk_parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX)))
-      return sk_failx(err, "--user `%s`: expected UID[:GID] (numbers)", o->user);
+      return sk_failx(err, "--user \"%s\": expected UID[:GID] (numbers)", o->user);
     p->user.uid = uid;
     if (colon)
       p->user.gid = gid;
@@ -179,7 +179,7 @@ static int build_process(const struct sk_exec_opts *o, struct sk_spec *spec, sk_
   for (char **g = o->additional_gids; g && *g; g++) {
     uint64_t gid;
     if (sk_parse_u64(*g, &gid) < 0 || gid > UINT32_MAX)
-      return sk_failx(err, "--additional-gids `%s`: not a group id", *g);
+      return sk_failx(err, "--additional-gids \"%s\": not a group id", *g);
     p->user.additional_gids =
         xrealloc(p->user.additional_gids, (p->user.additional_gids_len + 1) * sizeof(uint32_t));
     p->user.additional_gids[p->user.additional_gids_len++] = gid;
@@ -231,6 +231,10 @@ static int exec_child(struct exec_child *c, sk_err_t *err)
   /* Wait until the runtime has put us in the container's cgroup. */
   if (sk_sync_recv(c->sock, SK_SYNC_GO, NULL, NULL, NULL, NULL, err) < 0)
     return -1;
+  /* Detached, the process outlives `skiff exec`, which waits only until our execve (the sync
+   * socket's EOF): from here on its death must not take us with it. */
+  if (c->o->detach)
+    prctl(PR_SET_PDEATHSIG, 0);
   for (int i = 0; i < c->ns->n; i++)
     if (setns(c->ns->fds[i], c->ns->types[i]) < 0)
       return sk_failno(err, "join the container's %s namespace", sk_ns_name(c->ns->types[i]));
@@ -342,7 +346,7 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
     return -1;
   enum sk_status s = sk_state_status(dirfd, &st);
   if (s != SK_STATUS_RUNNING && s != SK_STATUS_CREATED) {
-    sk_failx(err, "cannot exec in container `%s`: it is %s", o->id, sk_status_name(s));
+    sk_failx(err, "cannot exec in container \"%s\": it is %s", o->id, sk_status_name(s));
     goto out;
   }
   if (build_process(o, spec, err) < 0)

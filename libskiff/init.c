@@ -151,6 +151,11 @@ static int init_setup(struct sk_init_ctx *ctx, int *procfd, int *pty_slave, int 
       return sk_failno(err, "unshare the time namespace");
     if (sk_ns_write_time_offsets(spec, err) < 0)
       return -1;
+    /* unshare() put the new time namespace in time_for_children only; enter it ourselves (some
+     * kernels switch at execve, 6.1 does not). */
+    _cleanup_close_ int tfd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+    if (tfd < 0 || setns(tfd, CLONE_NEWTIME) < 0)
+      return sk_failno(err, "enter the new time namespace");
   }
 
   if (!ctx->no_new_keyring) {
@@ -212,7 +217,19 @@ static int init_setup(struct sk_init_ctx *ctx, int *procfd, int *pty_slave, int 
       return -1;
     if (sk_sync_send(ctx->sync_fd, SK_SYNC_PTY, NULL, 0, master, err) < 0)
       return -1;
+    /* The pty becomes our stdio now, not at start: the caller's stdio (a shim's pipes) must not
+     * stay open in a container that has a terminal, or a caller that waits for their EOF
+     * (containerd's shim waits for `create`'s output to close) waits forever. */
+    if (sk_pty_become_console(*pty_slave, err) < 0)
+      return -1;
+    close(*pty_slave);
+    *pty_slave = -1;
   }
+
+  /* rlimits now, not at exec: a limit the host does not allow fails `create` with its cause
+   * rather than the container after `start`. */
+  if (spec->process && sk_process_set_rlimits(spec->process, err) < 0)
+    return -1;
 
   /* Resolve the executable now, so a typo fails `create` rather than the later `start`. */
   if (spec->process) {
@@ -231,9 +248,25 @@ void sk_init_main(struct sk_init_ctx *ctx)
 
   /* Die with the runtime until READY: a killed `create` must not leave an orphan init. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != ctx->runtime_pid)
+  /* The runtime may have died before PDEATHSIG was armed.  In a new pid namespace getppid()
+   * is 0 (the parent is outside it): the sync socket's EOF tells us instead. */
+  pid_t parent = getppid();
+  if (parent != ctx->runtime_pid && parent != 0)
     _exit(1);
   prctl(PR_SET_DUMPABLE, 0);
+  /* Nothing the runtime's caller left open (a shim's sockets, an inherited pipe) stays with the
+   * init while it waits for `start`: only what it needs, and the preserved fds. */
+  {
+    int keep[16];
+    size_t nkeep = 0;
+    keep[nkeep++] = ctx->sync_fd;
+    keep[nkeep++] = ctx->fifo_fd;
+    if (sk_log_fd() >= 0)
+      keep[nkeep++] = sk_log_fd();
+    for (int i = 0; i < ctx->ns.njoin && nkeep < ARRAY_SIZE(keep); i++)
+      keep[nkeep++] = ctx->ns.join_fds[i];
+    sk_close_fds_from(3 + (ctx->preserve_fds > 0 ? ctx->preserve_fds : 0), keep, nkeep);
+  }
   /* `run` blocks every signal for its signalfd: the container starts with none blocked. */
   sigset_t none;
   sigemptyset(&none);
@@ -256,11 +289,6 @@ void sk_init_main(struct sk_init_ctx *ctx)
   if (has_hooks(ctx->spec, SK_HOOK_START_CONTAINER) &&
       sk_hooks_run(ctx->spec, SK_HOOK_START_CONTAINER, state_json ? state_json : "{}", &err) < 0)
     goto fail;
-  if (pty_slave >= 0) {
-    if (sk_pty_become_console(pty_slave, &err) < 0)
-      goto fail;
-    close(pty_slave);
-  }
   {
     struct sk_exec_ctx ectx = {
         .process = ctx->spec->process,
@@ -271,6 +299,7 @@ void sk_init_main(struct sk_init_ctx *ctx)
         .state_json = state_json,
         .preserve_fds = ctx->preserve_fds,
         .in_new_userns = ctx->new_userns || (ctx->unshare_flags & CLONE_NEWUSER),
+        .rlimits_done = true,
     };
     sk_process_exec(&ectx, &err);
   }

@@ -16,6 +16,9 @@
 
 /* Open `path` (absolute or relative; always taken as inside the root) under rootfd. */
 int sk_open_in_root(int rootfd, const char *path, int flags, mode_t mode, sk_err_t *err);
+/* The same without openat2: a component-by-component O_NOFOLLOW walk that reads every symlink
+ * and resolves its target inside the root.  sk_open_in_root falls back to it on old kernels. */
+int sk_walk_in_root(int rootfd, const char *path, int flags, mode_t mode, sk_err_t *err);
 /* mkdir -p inside the root; returns an O_PATH|O_DIRECTORY fd of the last component. */
 int sk_mkdir_in_root(int rootfd, const char *path, mode_t mode, sk_err_t *err);
 /* Make sure a mount point exists: a directory, or (is_file) an empty regular file, creating the

@@ -31,7 +31,10 @@ struct sk_exec_ctx {
   const char *state_json;            /* for the seccomp listener */
   int preserve_fds;                  /* fds 3..3+N-1 pass through */
   bool in_new_userns;
+  bool rlimits_done; /* the container init applied them before READY (so create fails) */
 };
+/* process.rlimits, as sk_process_exec applies them (errors name the limit and the cause). */
+int sk_process_set_rlimits(const struct sk_process *p, sk_err_t *err);
 
 /* The last steps, in order: rlimits, personality, cwd, user + groups with capabilities kept,
  * capability sets, LSM exec label, no_new_privs, seccomp, PATH lookup of args[0], execve.

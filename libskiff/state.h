@@ -41,10 +41,13 @@ struct sk_state {
 int sk_state_validate_id(const char *id, sk_err_t *err);
 /* Open (creating with mode 0700 when missing) the state root. */
 int sk_state_root_open(const char *root, int *out_fd, sk_err_t *err);
-/* Create <root>/<id> (fails with "container `ID` already exists") and lock it. */
+/* Create <root>/<id> (fails with `container "ID" already exists`) and lock it. */
 int sk_state_create_dir(int rootfd, const char *id, int *out_dirfd, sk_err_t *err);
-/* Open and lock <root>/<id>; "container `ID` does not exist" when absent or deleted meanwhile. */
+/* Open and lock <root>/<id>; `container "ID" does not exist` when absent or deleted meanwhile. */
 int sk_state_open(int rootfd, const char *id, int *out_dirfd, sk_err_t *err);
+/* Open <root>/<id> without the lock: for readers that only look (`list`).  state.json is replaced
+ * atomically, so an unlocked read sees a whole old or new state. */
+int sk_state_open_unlocked(int rootfd, const char *id, int *out_dirfd, sk_err_t *err);
 int sk_state_write(int dirfd, const struct sk_state *st, sk_err_t *err);
 int sk_state_read(int dirfd, struct sk_state *st, sk_err_t *err);
 void sk_state_clear(struct sk_state *st);

@@ -390,8 +390,10 @@ int sk_close_fds_from(int from, const int *keep, size_t nkeep)
   int sorted[64];
   if (nkeep > ARRAY_SIZE(sorted))
     nkeep = ARRAY_SIZE(sorted);
-  memcpy(sorted, keep, nkeep * sizeof(int));
-  qsort(sorted, nkeep, sizeof(int), cmp_int);
+  if (nkeep) {
+    memcpy(sorted, keep, nkeep * sizeof(int));
+    qsort(sorted, nkeep, sizeof(int), cmp_int);
+  }
   unsigned int lo = from;
   for (size_t i = 0; i < nkeep; i++) {
     if (sorted[i] < (int)lo)

@@ -1,11 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* skiff pause ID...: freeze every process of a container (v1 freezer, v2 cgroup.freeze). */
 #include "config.h"
+#include "cli.h"
 #include "skiff-cli.h"
-#include "log.h"
 
-/* placeholder until the command lands */
+static const char usage[] =
+    "Usage: skiff pause [OPTIONS] ID...\n"
+    "Suspend every process of the containers through their cgroup freezer; `skiff state`\n"
+    "then reports them \"paused\" until `skiff resume`.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help   this help\n";
+
 int cmd_pause(struct sk_global_opts *g, int argc, char **argv)
 {
-  sk_error_log("%s: not built yet", argv[0]);
-  return 1;
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+  int c, r;
+  optind = 0;
+  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h')
+      return cli_help(usage);
+    return cli_bad_option("pause", argv, c);
+  }
+  if ((r = cli_nargs("pause", argc - optind, 1, -1, "container ID")) != CLI_CONTINUE)
+    return r;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    sk_err_t err = NULL;
+    if (sk_container_pause(g, argv[i], true, &err) < 0)
+      ret = cli_fail(&err);
+  }
+  return ret;
 }

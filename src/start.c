@@ -1,11 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* skiff start ID */
 #include "config.h"
+#include "cli.h"
 #include "skiff-cli.h"
-#include "log.h"
 
-/* placeholder until the command lands */
+static const char usage[] = "Usage: skiff start ID\n"
+                            "Start a created container: its user process runs.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -h, --help   this help\n";
+
 int cmd_start(struct sk_global_opts *g, int argc, char **argv)
 {
-  sk_error_log("%s: not built yet", argv[0]);
-  return 1;
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+  int c, r;
+  optind = 0;
+  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h')
+      return cli_help(usage);
+    return cli_bad_option("start", argv, c);
+  }
+  if ((r = cli_nargs("start", argc - optind, 1, 1, "container ID")) != CLI_CONTINUE)
+    return r;
+  sk_err_t err = NULL;
+  if (sk_container_start(g, argv[optind], &err) < 0)
+    return cli_fail(&err);
+  return 0;
 }

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -139,7 +140,16 @@ class Bundle:
     def skiff(self, *args, input=None, timeout=60, check=False, global_args=(), **kw):
         """Run `skiff --root <private root> ARGS...`; returns CompletedProcess (text)."""
         cmd = [SKIFF, "--root", self.root, *global_args, *args]
-        r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout, **kw)
+        # Files, not pipes: a created container inherits skiff's stdio and keeps it open, so a
+        # reader waiting for EOF on a pipe would wait for the container to exit.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            if input is None:
+                kw.setdefault("stdin", subprocess.DEVNULL)
+            p = subprocess.run(cmd, input=input, stdout=out, stderr=err, text=True,
+                               timeout=timeout, **kw)
+            out.seek(0)
+            err.seek(0)
+            r = subprocess.CompletedProcess(cmd, p.returncode, out.read(), err.read())
         if check and r.returncode != 0:
             raise AssertionError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr))
         return r
