@@ -366,9 +366,20 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
     goto out;
   /* The lock is not needed past this point: the namespaces are pinned by their fds. */
   close(steal_fd(dirfd));
-  if (ns.pidns >= 0 && setns(ns.pidns, CLONE_NEWPID) < 0) {
-    sk_failno(err, "join the container's pid namespace");
-    goto out;
+  /* Remember our own pid namespace: once the child is forked, pid_for_children goes back to it,
+   * so nothing this process forks later (a sanitizer's tracer at exit, a helper) lands in the
+   * container's pid namespace, where it could not see us. */
+  _cleanup_close_ int own_pidns = -1;
+  if (ns.pidns >= 0) {
+    own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own_pidns < 0) {
+      sk_failno(err, "open /proc/self/ns/pid");
+      goto out;
+    }
+    if (setns(ns.pidns, CLONE_NEWPID) < 0) {
+      sk_failno(err, "join the container's pid namespace");
+      goto out;
+    }
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
     sk_failno(err, "socketpair");
@@ -396,6 +407,8 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
     sk_sync_send_error(socks[1], &e);
     _exit(127);
   }
+  if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+    sk_warn("exec: cannot restore pid_for_children: %m");
   close(socks[1]);
   socks[1] = -1;
   if (cg && sk_cgroup_enter(cg, pid, err) < 0) {
