@@ -225,9 +225,7 @@ static int exec_child(struct exec_child *c, sk_err_t *err)
   const struct sk_process *p = c->spec->process;
   prctl(PR_SET_DUMPABLE, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  sk_reset_signals();
   /* Wait until the runtime has put us in the container's cgroup. */
   if (sk_sync_recv(c->sock, SK_SYNC_GO, NULL, NULL, NULL, NULL, err) < 0)
     return -1;

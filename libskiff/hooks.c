@@ -83,10 +83,7 @@ static int run_one(const struct sk_hook *h, const char *where, const char *state
   }
   if (pid == 0) {
     /* Only stdin (the state), stdout and stderr (the collector) reach the hook. */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
+    sk_reset_signals();
     if (dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
       _exit(127);
     sk_close_fds_from(3, NULL, 0);

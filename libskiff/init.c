@@ -267,10 +267,9 @@ void sk_init_main(struct sk_init_ctx *ctx)
       keep[nkeep++] = ctx->ns.join_fds[i];
     sk_close_fds_from(3 + (ctx->preserve_fds > 0 ? ctx->preserve_fds : 0), keep, nkeep);
   }
-  /* `run` blocks every signal for its signalfd: the container starts with none blocked. */
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* `run` blocks every signal for its signalfd, and whoever started skiff may have ignored some
+   * (nohup): the container starts with default dispositions and nothing blocked. */
+  sk_reset_signals();
 
   if (init_setup(ctx, &procfd, &pty_slave, &listener, &state_json, &err) < 0) {
     sk_sync_send_error(ctx->sync_fd, &err);

@@ -385,6 +385,18 @@ static int cmp_int(const void *a, const void *b)
   return *(const int *)a - *(const int *)b;
 }
 
+void sk_reset_signals(void)
+{
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction(sig, &dfl, NULL); /* EINVAL for the libc-reserved real-time signals: fine */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int sk_close_fds_from(int from, const int *keep, size_t nkeep)
 {
   int sorted[64];

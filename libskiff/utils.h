@@ -77,6 +77,10 @@ int sk_parse_i64(const char *s, int64_t *out);
 /* Signal names and numbers: "KILL", "SIGKILL", "9", "SIGRTMIN+3".  -1 if unknown. */
 int sk_signal_parse(const char *s);
 const char *sk_signal_name(int sig);
+/* Give a process that is about to exec container code a clean signal state: every disposition
+ * back to SIG_DFL and nothing blocked.  Ignored dispositions survive execve, so without this a
+ * container started from `nohup` (SIGHUP ignored) could never trap or receive SIGHUP. */
+void sk_reset_signals(void);
 
 /* Close every fd >= from except those in keep[0..nkeep) (close_range where available). */
 int sk_close_fds_from(int from, const int *keep, size_t nkeep);

@@ -612,3 +612,36 @@ def test_fault_create_killed_at_random_points(bundle):
         r = bundle.skiff("delete", "--force", cid)
         assert r.returncode == 0 or "does not exist" in r.stderr, r.stderr
         assert not os.path.exists(os.path.join(bundle.root, cid)), i
+
+
+# ---- signal state ----
+
+def _dirty_signals():
+    """What nohup or a shell's `trap '' INT` leaves behind, plus a blocked signal."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+
+
+def _signal_masks(status):
+    return {k: int(v, 16) for k, v in re.findall(r"^(SigIgn|SigBlk):\s+([0-9a-f]+)$", status, re.M)}
+
+
+def test_container_starts_with_clean_signal_state(bundle):
+    """Signals ignored or blocked by whoever started skiff do not reach the container: ignored
+    dispositions survive execve, so a container run from nohup could never receive SIGHUP."""
+    clean = {"SigIgn": 0, "SigBlk": 0}
+    r = bundle.run(["cat", "/proc/self/status"], preexec_fn=_dirty_signals)
+    assert r.returncode == 0, r.stderr
+    assert _signal_masks(r.stdout) == clean, r.stdout
+    bundle.config["process"]["args"] = ["sleep", "60"]
+    bundle.write_config()
+    cid = bundle.new_id()
+    bundle.skiff("create", "--bundle", bundle.dir, cid, check=True, preexec_fn=_dirty_signals)
+    bundle.skiff("start", cid, check=True, preexec_fn=_dirty_signals)
+    with open("/proc/%d/status" % bundle.state(cid)["pid"]) as f:
+        assert _signal_masks(f.read()) == clean
+    r = bundle.skiff("exec", cid, "cat", "/proc/self/status", preexec_fn=_dirty_signals)
+    assert r.returncode == 0, r.stderr
+    assert _signal_masks(r.stdout) == clean, r.stdout
+    bundle.delete(cid)
