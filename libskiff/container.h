@@ -14,6 +14,9 @@ struct sk_global_opts {
   const char *root; /* state root, default /run/skiff */
   enum sk_cgroup_manager cgroup_manager;
   bool debug;
+  /* The runtime's whole argv, for `run` to re-execute itself from a sealed copy when the config
+   * needs one (CVE-2019-5736, libskiff/selfexe.c).  NULL: the caller took care of it. */
+  char **argv;
 };
 
 struct sk_create_opts {

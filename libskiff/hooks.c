@@ -20,18 +20,9 @@
 
 #define HOOK_OUTPUT_MAX 2048
 
-static const char *const kind_names[SK_HOOK_KINDS] = {
-    [SK_HOOK_PRESTART] = "prestart",
-    [SK_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [SK_HOOK_CREATE_CONTAINER] = "createContainer",
-    [SK_HOOK_START_CONTAINER] = "startContainer",
-    [SK_HOOK_POSTSTART] = "poststart",
-    [SK_HOOK_POSTSTOP] = "poststop",
-};
-
 const char *sk_hook_kind_name(enum sk_hook_kind kind)
 {
-  return kind < SK_HOOK_KINDS ? kind_names[kind] : "unknown";
+  return kind < SK_HOOK_KINDS ? sk_hook_kind_names[kind] : "unknown";
 }
 
 static int64_t now_ms(void)
@@ -168,7 +159,7 @@ int sk_hooks_run(const struct sk_spec *spec, enum sk_hook_kind kind, const char 
   const struct sk_hook_list *l = &spec->hooks[kind];
   for (size_t i = 0; i < l->len; i++) {
     char where[64];
-    snprintf(where, sizeof where, "hooks.%s[%zu]", kind_names[kind], i);
+    snprintf(where, sizeof where, "hooks.%s[%zu]", sk_hook_kind_names[kind], i);
     sk_debug("running %s: %s", where, l->hooks[i].path);
     if (run_one(&l->hooks[i], where, state_json ? state_json : "{}", err) < 0)
       return -1;

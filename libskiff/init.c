@@ -98,7 +98,8 @@ static int wait_for_start(struct sk_init_ctx *ctx, int procfd, sk_err_t *err)
     close(fd);
     return sk_failno(err, "write exec.fifo");
   }
-  close(fd);
+  /* fd stays open (close-on-exec): `run` learns from its closing that the user program has been
+   * exec'd, and holds the container's lock until then (container.c, run_needs_sealed_exe). */
   close(ctx->fifo_fd);
   ctx->fifo_fd = -1;
   return 0;

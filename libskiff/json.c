@@ -194,6 +194,60 @@ int sk_json_opt_bool(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, 
   return sk_json_bool(c, &kp, v, out);
 }
 
+yajl_val sk_json_req_member(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj,
+                            const char *key)
+{
+  yajl_val v = sk_json_member(obj, key);
+  if (!v)
+    sk_jfail(c, p, "missing \"%s\"", key);
+  return v;
+}
+
+int sk_json_req_string(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, const char *key,
+                       char **out)
+{
+  yajl_val v = sk_json_req_member(c, p, obj, key);
+  if (!v)
+    return -1;
+  struct sk_jpath kp = SK_JKEY(p, key);
+  return sk_json_string(c, &kp, v, out);
+}
+
+int sk_json_check_abs_path(struct sk_jctx *c, const struct sk_jpath *p, const char *s)
+{
+  if (s[0] != '/')
+    return sk_jfail(c, p, "must be an absolute path, got \"%s\"", s);
+  return 0;
+}
+
+int sk_json_req_abs_path(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, const char *key,
+                         char **out)
+{
+  if (sk_json_req_string(c, p, obj, key, out) < 0)
+    return -1;
+  struct sk_jpath kp = SK_JKEY(p, key);
+  return sk_json_check_abs_path(c, &kp, *out);
+}
+
+int sk_json_objects_(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v, void **out,
+                     size_t *len, size_t size, sk_json_each_fn *each, void *ud)
+{
+  if (sk_json_need_array(c, p, v) < 0)
+    return -1;
+  size_t n = v->u.array.len;
+  unsigned char *elems = xzalloc((n ? n : 1) * size);
+  *out = elems;
+  *len = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct sk_jpath ip = SK_JIDX(p, i);
+    yajl_val e = v->u.array.values[i];
+    *len = i + 1;
+    if (sk_json_need_object(c, &ip, e) < 0 || each(c, &ip, e, elems + i * size, ud) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* ---- the tree builder ----
  *
  * yajl_tree_parse makes a malloc per node, per key and per array growth, and frees recursively;

@@ -54,6 +54,31 @@ int sk_json_opt_string(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj
 int sk_json_opt_bool(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, const char *key,
                      bool *out);
 
+/* Required members of the object obj at p: absent fails with `missing "KEY"` at p.
+ * sk_json_req_member returns NULL then (and the member otherwise). */
+yajl_val sk_json_req_member(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj,
+                            const char *key);
+int sk_json_req_string(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, const char *key,
+                       char **out);
+/* A string that must start with '/'. */
+int sk_json_req_abs_path(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, const char *key,
+                         char **out);
+/* Fails with `must be an absolute path, got "S"` at p unless s starts with '/'. */
+int sk_json_check_abs_path(struct sk_jctx *c, const struct sk_jpath *p, const char *s);
+
+/* An array of objects into a zeroed array of elements of `size` bytes, stored in *out (which must
+ * hold nothing yet) before the first element is looked at.  *len is the count of elements begun:
+ * it is set before each one is parsed, so on failure the owner's free function, which frees what
+ * the first *len elements hold, frees a partial result.  each() gets the element's path (its
+ * index is ip->idx), the JSON object, the element to fill and ud. */
+typedef int sk_json_each_fn(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                            void *ud);
+int sk_json_objects_(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v, void **out,
+                     size_t *len, size_t size, sk_json_each_fn *each, void *ud);
+/* out: a pointer to the element array pointer (T **), so the size comes from the type. */
+#define sk_json_objects(c, p, v, out, len, each, ud)                                               \
+  sk_json_objects_((c), (p), (v), (void **)(out), (len), sizeof **(out), (each), (ud))
+
 /* Parse text into a tree of yajl_val_s nodes, all held by `doc` (one arena): free it with
  * sk_json_doc_free.  Syntax errors are reported with the file name; documents nested deeper than
  * SK_JSON_MAX_DEPTH are refused.  Number nodes carry only their text (u.number.r), so read them

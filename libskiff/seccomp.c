@@ -57,30 +57,6 @@ struct sk_seccomp_filter {
   char *metadata;     /* listenerMetadata */
 };
 
-static const char *const action_names[] = {
-    [SK_SCMP_ACT_KILL] = "SCMP_ACT_KILL",
-    [SK_SCMP_ACT_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-    [SK_SCMP_ACT_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-    [SK_SCMP_ACT_TRAP] = "SCMP_ACT_TRAP",
-    [SK_SCMP_ACT_ERRNO] = "SCMP_ACT_ERRNO",
-    [SK_SCMP_ACT_TRACE] = "SCMP_ACT_TRACE",
-    [SK_SCMP_ACT_ALLOW] = "SCMP_ACT_ALLOW",
-    [SK_SCMP_ACT_LOG] = "SCMP_ACT_LOG",
-    [SK_SCMP_ACT_NOTIFY] = "SCMP_ACT_NOTIFY",
-    NULL,
-};
-
-static const char *const operator_names[] = {
-    [SK_SCMP_CMP_NE] = "SCMP_CMP_NE",
-    [SK_SCMP_CMP_LT] = "SCMP_CMP_LT",
-    [SK_SCMP_CMP_LE] = "SCMP_CMP_LE",
-    [SK_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-    [SK_SCMP_CMP_GE] = "SCMP_CMP_GE",
-    [SK_SCMP_CMP_GT] = "SCMP_CMP_GT",
-    [SK_SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-    NULL,
-};
-
 /* The architectures libseccomp 2.5 knows; the OCI name is "SCMP_ARCH_" + upper-case of
  * libseccomp's own name. */
 static const char *const arch_names[] = {
@@ -111,12 +87,12 @@ static const char *const flag_names[] = {
 
 const char *const *sk_seccomp_known_actions(void)
 {
-  return action_names;
+  return sk_seccomp_action_names;
 }
 
 const char *const *sk_seccomp_known_operators(void)
 {
-  return operator_names;
+  return sk_seccomp_operator_names;
 }
 
 const char *const *sk_seccomp_known_archs(void)
@@ -131,7 +107,7 @@ const char *const *sk_seccomp_known_flags(void)
 
 static const char *action_name(enum sk_seccomp_action a)
 {
-  return (unsigned)a < ARRAY_SIZE(action_names) - 1 ? action_names[a] : "?";
+  return (unsigned)a <= SK_SCMP_ACT_NOTIFY ? sk_seccomp_action_names[a] : "?";
 }
 
 /* The libseccomp action value.  errnoRet is the errno of ERRNO and the message number of TRACE
@@ -241,7 +217,7 @@ static int check_profile(const struct sk_seccomp *sc, bool notify, sk_err_t *err
       if (s->args[j].index > 5)
         return sk_failx(err, WHERE ".syscalls[%zu].args[%zu].index: %u is out of range (0-5)", i, j,
                         s->args[j].index);
-      if ((unsigned)s->args[j].op >= ARRAY_SIZE(operator_names) - 1)
+      if ((unsigned)s->args[j].op > SK_SCMP_CMP_MASKED_EQ)
         return sk_failx(err, WHERE ".syscalls[%zu].args[%zu].op: unknown operator %d", i, j,
                         (int)s->args[j].op);
     }

@@ -14,8 +14,10 @@
 #include "config.h"
 #include "selfexe.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -38,6 +40,27 @@ bool sk_selfexe_is_sealed(void)
   return strncmp(buf, "/memfd:" MEMFD_NAME, strlen("/memfd:" MEMFD_NAME)) == 0;
 }
 
+/* How much of the binary execve needs: the ELF and program headers and every segment's file
+ * extent.  What follows (symbols, debug info: often half the file) is never read by the kernel or
+ * by the running program, so the sealed copy leaves it out.  Anything unexpected: the whole file. */
+static off_t exec_extent(int fd, off_t size)
+{
+  ElfW(Ehdr) eh;
+  if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+      eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+      eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phnum > 64)
+    return size;
+  ElfW(Phdr) ph[64];
+  size_t phlen = (size_t)eh.e_phnum * sizeof ph[0];
+  if (pread(fd, ph, phlen, (off_t)eh.e_phoff) != (ssize_t)phlen)
+    return size;
+  uint64_t end = eh.e_phoff + phlen;
+  for (size_t i = 0; i < eh.e_phnum; i++)
+    if (ph[i].p_offset + ph[i].p_filesz > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  return end < (uint64_t)size ? (off_t)end : size;
+}
+
 int sk_selfexe_reexec_sealed(char **argv, sk_err_t *err)
 {
   if (sk_selfexe_is_sealed())
@@ -51,7 +74,7 @@ int sk_selfexe_reexec_sealed(char **argv, sk_err_t *err)
   _cleanup_close_ int mfd = memfd_create(MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return sk_failno(err, "memfd_create");
-  off_t left = st.st_size;
+  off_t left = exec_extent(exe, st.st_size);
   while (left > 0) {
     ssize_t n = sendfile(mfd, exe, NULL, (size_t)left);
     if (n < 0 && errno == EINTR)

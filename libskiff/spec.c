@@ -135,43 +135,30 @@ int sk_spec_opt_bool(struct sk_jctx *c, const struct sk_jpath *p, yajl_val obj, 
   return 0;
 }
 
+static int parse_idmap(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                       void *ud)
+{
+  struct sk_idmap *m = elem;
+  static const char *const keys[] = {"containerID", "hostID", "size"};
+  uint32_t *dst[] = {&m->container_id, &m->host_id, &m->size};
+  for (int k = 0; k < 3; k++) {
+    struct sk_jpath kp = SK_JKEY(ip, keys[k]);
+    yajl_val f = sk_json_req_member(c, ip, e, keys[k]);
+    if (!f || sk_json_u32(c, &kp, f, dst[k]) < 0)
+      return -1;
+  }
+  if (m->size == 0) {
+    struct sk_jpath kp = SK_JKEY(ip, "size");
+    return sk_jfail(c, &kp, "must be at least 1");
+  }
+  return 0;
+}
+
+/* On failure *out holds the maps parsed so far: the owner frees it. */
 int sk_spec_parse_idmaps(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
                          struct sk_idmap **out, size_t *len)
 {
-  if (sk_json_need_array(c, p, v) < 0)
-    return -1;
-  size_t n = v->u.array.len;
-  struct sk_idmap *m = xzalloc((n ? n : 1) * sizeof *m);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    if (sk_json_need_object(c, &ip, e) < 0)
-      goto fail;
-    static const char *const keys[] = {"containerID", "hostID", "size"};
-    uint32_t *dst[] = {&m[i].container_id, &m[i].host_id, &m[i].size};
-    for (int k = 0; k < 3; k++) {
-      struct sk_jpath kp = SK_JKEY(&ip, keys[k]);
-      yajl_val f = sk_json_member(e, keys[k]);
-      if (!f) {
-        sk_jfail(c, &ip, "missing \"%s\"", keys[k]);
-        goto fail;
-      }
-      if (sk_json_u32(c, &kp, f, dst[k]) < 0)
-        goto fail;
-    }
-    if (m[i].size == 0) {
-      struct sk_jpath kp = SK_JKEY(&ip, "size");
-      sk_jfail(c, &kp, "must be at least 1");
-      goto fail;
-    }
-  }
-  free(*out);
-  *out = m;
-  *len = n;
-  return 0;
-fail:
-  free(m);
-  return -1;
+  return sk_json_objects(c, p, v, out, len, parse_idmap, NULL);
 }
 
 /* ---- process ---- */
@@ -218,53 +205,39 @@ fail:
   return -1;
 }
 
-static int parse_rlimits(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                         struct sk_process *proc)
+/* ud: the sk_process, whose earlier rlimits are checked for the same type. */
+static int parse_rlimit(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                        void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  const struct sk_process *proc = ud;
+  struct sk_rlimit *r = elem;
+  _cleanup_free_ char *type = NULL;
+  struct sk_jpath tp = SK_JKEY(ip, "type");
+  if (sk_json_req_string(c, ip, e, "type", &type) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  proc->rlimits = xzalloc((n ? n : 1) * sizeof *proc->rlimits);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    if (sk_json_need_object(c, &ip, e) < 0)
+  int res = -1;
+  for (size_t k = 0; k < ARRAY_SIZE(rlimits); k++)
+    if (strcmp(type, rlimits[k].name) == 0)
+      res = rlimits[k].resource;
+  if (res < 0)
+    return sk_jfail(c, &tp, "unknown rlimit \"%s\"", type);
+  /* runtime-spec: a type given twice MUST be an error */
+  for (size_t k = 0; k < ip->idx; k++)
+    if (proc->rlimits[k].resource == res)
+      return sk_jfail(c, &tp, "rlimit \"%s\" given twice", type);
+  r->resource = res;
+  static const char *const keys[] = {"soft", "hard"};
+  uint64_t *dst[] = {&r->soft, &r->hard};
+  for (int k = 0; k < 2; k++) {
+    yajl_val f = sk_json_req_member(c, ip, e, keys[k]);
+    struct sk_jpath kp = SK_JKEY(ip, keys[k]);
+    if (!f || sk_json_u64(c, &kp, f, dst[k]) < 0)
       return -1;
-    _cleanup_free_ char *type = NULL;
-    struct sk_jpath tp = SK_JKEY(&ip, "type");
-    yajl_val t = sk_json_member(e, "type");
-    if (!t)
-      return sk_jfail(c, &ip, "missing \"type\"");
-    if (sk_json_string(c, &tp, t, &type) < 0)
-      return -1;
-    int res = -1;
-    for (size_t k = 0; k < ARRAY_SIZE(rlimits); k++)
-      if (strcmp(type, rlimits[k].name) == 0)
-        res = rlimits[k].resource;
-    if (res < 0)
-      return sk_jfail(c, &tp, "unknown rlimit \"%s\"", type);
-    /* runtime-spec: a type given twice MUST be an error */
-    for (size_t k = 0; k < i; k++)
-      if (proc->rlimits[k].resource == res)
-        return sk_jfail(c, &tp, "rlimit \"%s\" given twice", type);
-    struct sk_rlimit *r = &proc->rlimits[i];
-    r->resource = res;
-    static const char *const keys[] = {"soft", "hard"};
-    uint64_t *dst[] = {&r->soft, &r->hard};
-    for (int k = 0; k < 2; k++) {
-      yajl_val f = sk_json_member(e, keys[k]);
-      struct sk_jpath kp = SK_JKEY(&ip, keys[k]);
-      if (!f)
-        return sk_jfail(c, &ip, "missing \"%s\"", keys[k]);
-      if (sk_json_u64(c, &kp, f, dst[k]) < 0)
-        return -1;
-    }
-    if (r->soft > r->hard) {
-      struct sk_jpath sp = SK_JKEY(&ip, "soft");
-      return sk_jfail(c, &sp, "%llu is above the hard limit %llu", (unsigned long long)r->soft,
-                      (unsigned long long)r->hard);
-    }
-    proc->rlimits_len = i + 1;
+  }
+  if (r->soft > r->hard) {
+    struct sk_jpath sp = SK_JKEY(ip, "soft");
+    return sk_jfail(c, &sp, "%llu is above the hard limit %llu", (unsigned long long)r->soft,
+                    (unsigned long long)r->hard);
   }
   return 0;
 }
@@ -330,11 +303,9 @@ static int parse_scheduler(struct sk_jctx *c, const struct sk_jpath *p, yajl_val
   static const int flag_values[] = {0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40};
   if (sk_json_need_object(c, p, v) < 0)
     return -1;
-  yajl_val f = sk_json_member(v, "policy");
+  yajl_val f = sk_json_req_member(c, p, v, "policy");
   struct sk_jpath pp = SK_JKEY(p, "policy");
-  if (!f)
-    return sk_jfail(c, p, "missing \"policy\"");
-  if (lookup_name(c, &pp, f, policies, policy_values, ARRAY_SIZE(policies), &s->policy) < 0)
+  if (!f || lookup_name(c, &pp, f, policies, policy_values, ARRAY_SIZE(policies), &s->policy) < 0)
     return -1;
   struct sk_opt_i64 nice = {0}, prio = {0};
   struct sk_opt_u64 rt = {0}, dl = {0}, per = {0};
@@ -383,26 +354,19 @@ static int parse_process(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     struct sk_jpath cp = SK_JKEY(p, "consoleSize");
     if (sk_json_need_object(c, &cp, f) < 0)
       return -1;
-    yajl_val h = sk_json_member(f, "height"), w = sk_json_member(f, "width");
+    yajl_val h = NULL, w = NULL;
     struct sk_jpath hp = SK_JKEY(&cp, "height"), wp = SK_JKEY(&cp, "width");
-    if (!h)
-      return sk_jfail(c, &cp, "missing \"height\"");
-    if (!w)
-      return sk_jfail(c, &cp, "missing \"width\"");
-    if (sk_json_u32(c, &hp, h, &proc->console_height) < 0 ||
+    if (!(h = sk_json_req_member(c, &cp, f, "height")) ||
+        !(w = sk_json_req_member(c, &cp, f, "width")) ||
+        sk_json_u32(c, &hp, h, &proc->console_height) < 0 ||
         sk_json_u32(c, &wp, w, &proc->console_width) < 0)
       return -1;
     if (proc->console_height > 65535 || proc->console_width > 65535)
       return sk_jfail(c, &cp, "sizes above 65535 cannot be set on a terminal");
     proc->has_console_size = true;
   }
-  struct sk_jpath cwdp = SK_JKEY(p, "cwd");
-  if (!(f = sk_json_member(v, "cwd")))
-    return sk_jfail(c, p, "missing \"cwd\"");
-  if (sk_json_string(c, &cwdp, f, &proc->cwd) < 0)
+  if (sk_json_req_abs_path(c, p, v, "cwd", &proc->cwd) < 0)
     return -1;
-  if (proc->cwd[0] != '/')
-    return sk_jfail(c, &cwdp, "must be an absolute path, got \"%s\"", proc->cwd);
   if ((f = sk_json_member(v, "env"))) {
     struct sk_jpath ep = SK_JKEY(p, "env");
     if (sk_json_strv(c, &ep, f, &proc->env, &proc->env_len) < 0)
@@ -411,9 +375,8 @@ static int parse_process(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     proc->env = xzalloc(sizeof(char *));
   }
   struct sk_jpath ap = SK_JKEY(p, "args");
-  if (!(f = sk_json_member(v, "args")))
-    return sk_jfail(c, p, "missing \"args\"");
-  if (sk_json_strv(c, &ap, f, &proc->args, &proc->args_len) < 0)
+  if (!(f = sk_json_req_member(c, p, v, "args")) ||
+      sk_json_strv(c, &ap, f, &proc->args, &proc->args_len) < 0)
     return -1;
   if (proc->args_len == 0)
     return sk_jfail(c, &ap, "must hold at least the program to run");
@@ -421,7 +384,7 @@ static int parse_process(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     return -1;
   if ((f = sk_json_member(v, "rlimits"))) {
     struct sk_jpath rp = SK_JKEY(p, "rlimits");
-    if (parse_rlimits(c, &rp, f, proc) < 0)
+    if (sk_json_objects(c, &rp, f, &proc->rlimits, &proc->rlimits_len, parse_rlimit, proc) < 0)
       return -1;
   }
   if (sk_json_opt_string(c, p, v, "apparmorProfile", &proc->apparmor_profile) < 0 ||
@@ -446,11 +409,9 @@ static int parse_process(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     struct sk_jpath ip = SK_JKEY(p, "ioPriority");
     if (sk_json_need_object(c, &ip, f) < 0)
       return -1;
-    yajl_val k = sk_json_member(f, "class");
+    yajl_val k = sk_json_req_member(c, &ip, f, "class");
     struct sk_jpath kp = SK_JKEY(&ip, "class");
-    if (!k)
-      return sk_jfail(c, &ip, "missing \"class\"");
-    if (lookup_name(c, &kp, k, classes, class_values, 3, &proc->io_priority.klass) < 0)
+    if (!k || lookup_name(c, &kp, k, classes, class_values, 3, &proc->io_priority.klass) < 0)
       return -1;
     struct sk_opt_i64 prio = {0};
     if (sk_spec_opt_i64(c, &ip, f, "priority", &prio) < 0)
@@ -488,61 +449,43 @@ static void free_process(struct sk_process *p)
 
 /* ---- mounts ---- */
 
-static int parse_mounts(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                        struct sk_spec *spec)
+static int parse_mount(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                       void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_mount *m = elem;
+  if (sk_json_req_abs_path(c, ip, e, "destination", &m->destination) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  spec->mounts = xzalloc((n ? n : 1) * sizeof *spec->mounts);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    struct sk_mount *m = &spec->mounts[i];
-    spec->mounts_len = i + 1;
-    if (sk_json_need_object(c, &ip, e) < 0)
+  if (sk_json_opt_string(c, ip, e, "type", &m->type) < 0 ||
+      sk_json_opt_string(c, ip, e, "source", &m->source) < 0)
+    return -1;
+  yajl_val f;
+  if ((f = sk_json_member(e, "options"))) {
+    struct sk_jpath op = SK_JKEY(ip, "options");
+    if (sk_json_strv(c, &op, f, &m->options, &m->options_len) < 0)
       return -1;
-    yajl_val d = sk_json_member(e, "destination");
-    struct sk_jpath dp = SK_JKEY(&ip, "destination");
-    if (!d)
-      return sk_jfail(c, &ip, "missing \"destination\"");
-    if (sk_json_string(c, &dp, d, &m->destination) < 0)
-      return -1;
-    if (m->destination[0] != '/')
-      return sk_jfail(c, &dp, "must be an absolute path, got \"%s\"", m->destination);
-    if (sk_json_opt_string(c, &ip, e, "type", &m->type) < 0 ||
-        sk_json_opt_string(c, &ip, e, "source", &m->source) < 0)
-      return -1;
-    yajl_val f;
-    if ((f = sk_json_member(e, "options"))) {
-      struct sk_jpath op = SK_JKEY(&ip, "options");
-      if (sk_json_strv(c, &op, f, &m->options, &m->options_len) < 0)
-        return -1;
-    } else {
-      m->options = xzalloc(sizeof(char *));
-    }
-    if ((f = sk_json_member(e, "uidMappings"))) {
-      struct sk_jpath mp = SK_JKEY(&ip, "uidMappings");
-      if (sk_spec_parse_idmaps(c, &mp, f, &m->uid_mappings, &m->uid_mappings_len) < 0)
-        return -1;
-    }
-    if ((f = sk_json_member(e, "gidMappings"))) {
-      struct sk_jpath mp = SK_JKEY(&ip, "gidMappings");
-      if (sk_spec_parse_idmaps(c, &mp, f, &m->gid_mappings, &m->gid_mappings_len) < 0)
-        return -1;
-    }
-    /* runtime-spec: each MUST be given along with the other */
-    if (!m->uid_mappings != !m->gid_mappings)
-      return sk_jfail(c, &ip, "\"%s\" without \"%s\"",
-                      m->uid_mappings ? "uidMappings" : "gidMappings",
-                      m->uid_mappings ? "gidMappings" : "uidMappings");
+  } else {
+    m->options = xzalloc(sizeof(char *));
   }
+  if ((f = sk_json_member(e, "uidMappings"))) {
+    struct sk_jpath mp = SK_JKEY(ip, "uidMappings");
+    if (sk_spec_parse_idmaps(c, &mp, f, &m->uid_mappings, &m->uid_mappings_len) < 0)
+      return -1;
+  }
+  if ((f = sk_json_member(e, "gidMappings"))) {
+    struct sk_jpath mp = SK_JKEY(ip, "gidMappings");
+    if (sk_spec_parse_idmaps(c, &mp, f, &m->gid_mappings, &m->gid_mappings_len) < 0)
+      return -1;
+  }
+  /* runtime-spec: each MUST be given along with the other */
+  if (!m->uid_mappings != !m->gid_mappings)
+    return sk_jfail(c, ip, "\"%s\" without \"%s\"", m->uid_mappings ? "uidMappings" : "gidMappings",
+                    m->uid_mappings ? "gidMappings" : "uidMappings");
   return 0;
 }
 
 /* ---- hooks ---- */
 
-static const char *const hook_keys[SK_HOOK_KINDS] = {
+const char *const sk_hook_kind_names[SK_HOOK_KINDS] = {
     [SK_HOOK_PRESTART] = "prestart",
     [SK_HOOK_CREATE_RUNTIME] = "createRuntime",
     [SK_HOOK_CREATE_CONTAINER] = "createContainer",
@@ -551,53 +494,45 @@ static const char *const hook_keys[SK_HOOK_KINDS] = {
     [SK_HOOK_POSTSTOP] = "poststop",
 };
 
+static int parse_hook(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                      void *ud)
+{
+  struct sk_hook *h = elem;
+  if (sk_json_req_abs_path(c, ip, e, "path", &h->path) < 0)
+    return -1;
+  yajl_val f;
+  if ((f = sk_json_member(e, "args"))) {
+    struct sk_jpath ap = SK_JKEY(ip, "args");
+    if (sk_json_strv(c, &ap, f, &h->args, &h->args_len) < 0)
+      return -1;
+  }
+  if ((f = sk_json_member(e, "env"))) {
+    struct sk_jpath ep = SK_JKEY(ip, "env");
+    if (sk_json_strv(c, &ep, f, &h->env, &h->env_len) < 0)
+      return -1;
+  }
+  if (sk_spec_opt_i64(c, ip, e, "timeout", &h->timeout) < 0)
+    return -1;
+  if (h->timeout.set && h->timeout.v <= 0) {
+    struct sk_jpath tp = SK_JKEY(ip, "timeout");
+    return sk_jfail(c, &tp, "must be greater than zero, got %lld", (long long)h->timeout.v);
+  }
+  return 0;
+}
+
 static int parse_hooks(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
                        struct sk_spec *spec)
 {
   if (sk_json_need_object(c, p, v) < 0)
     return -1;
   for (int k = 0; k < SK_HOOK_KINDS; k++) {
-    yajl_val a = sk_json_member(v, hook_keys[k]);
+    yajl_val a = sk_json_member(v, sk_hook_kind_names[k]);
     if (!a)
       continue;
-    struct sk_jpath kp = SK_JKEY(p, hook_keys[k]);
-    if (sk_json_need_array(c, &kp, a) < 0)
-      return -1;
-    size_t n = a->u.array.len;
+    struct sk_jpath kp = SK_JKEY(p, sk_hook_kind_names[k]);
     struct sk_hook_list *l = &spec->hooks[k];
-    l->hooks = xzalloc((n ? n : 1) * sizeof *l->hooks);
-    for (size_t i = 0; i < n; i++) {
-      struct sk_jpath ip = SK_JIDX(&kp, i);
-      yajl_val e = a->u.array.values[i];
-      struct sk_hook *h = &l->hooks[i];
-      l->len = i + 1;
-      if (sk_json_need_object(c, &ip, e) < 0)
-        return -1;
-      yajl_val f = sk_json_member(e, "path");
-      struct sk_jpath pp = SK_JKEY(&ip, "path");
-      if (!f)
-        return sk_jfail(c, &ip, "missing \"path\"");
-      if (sk_json_string(c, &pp, f, &h->path) < 0)
-        return -1;
-      if (h->path[0] != '/')
-        return sk_jfail(c, &pp, "must be an absolute path, got \"%s\"", h->path);
-      if ((f = sk_json_member(e, "args"))) {
-        struct sk_jpath ap = SK_JKEY(&ip, "args");
-        if (sk_json_strv(c, &ap, f, &h->args, &h->args_len) < 0)
-          return -1;
-      }
-      if ((f = sk_json_member(e, "env"))) {
-        struct sk_jpath ep = SK_JKEY(&ip, "env");
-        if (sk_json_strv(c, &ep, f, &h->env, &h->env_len) < 0)
-          return -1;
-      }
-      if (sk_spec_opt_i64(c, &ip, e, "timeout", &h->timeout) < 0)
-        return -1;
-      if (h->timeout.set && h->timeout.v <= 0) {
-        struct sk_jpath tp = SK_JKEY(&ip, "timeout");
-        return sk_jfail(c, &tp, "must be greater than zero, got %lld", (long long)h->timeout.v);
-      }
-    }
+    if (sk_json_objects(c, &kp, a, &l->hooks, &l->len, parse_hook, NULL) < 0)
+      return -1;
   }
   return 0;
 }
@@ -695,22 +630,17 @@ static int parse_spec(struct sk_jctx *c, yajl_val root, struct sk_spec *spec)
   const struct sk_jpath *top = NULL;
   if (!YAJL_IS_OBJECT(root))
     return sk_jfail(c, top, "expected a JSON object, got %s", sk_json_type_name(root));
-  yajl_val f = sk_json_member(root, "ociVersion");
   struct sk_jpath vp = SK_JKEY(top, "ociVersion");
-  if (!f)
-    return sk_jfail(c, top, "missing \"ociVersion\"");
-  if (sk_json_string(c, &vp, f, &spec->oci_version) < 0 ||
+  if (sk_json_req_string(c, top, root, "ociVersion", &spec->oci_version) < 0 ||
       check_version(c, &vp, spec->oci_version) < 0)
     return -1;
+  yajl_val f;
   if ((f = sk_json_member(root, "root"))) {
     struct sk_jpath rp = SK_JKEY(top, "root");
     if (sk_json_need_object(c, &rp, f) < 0)
       return -1;
-    yajl_val pth = sk_json_member(f, "path");
     struct sk_jpath pp = SK_JKEY(&rp, "path");
-    if (!pth)
-      return sk_jfail(c, &rp, "missing \"path\"");
-    if (sk_json_string(c, &pp, pth, &spec->root_path) < 0)
+    if (sk_json_req_string(c, &rp, f, "path", &spec->root_path) < 0)
       return -1;
     if (!spec->root_path[0])
       return sk_jfail(c, &pp, "must not be empty");
@@ -722,7 +652,7 @@ static int parse_spec(struct sk_jctx *c, yajl_val root, struct sk_spec *spec)
     return -1;
   if ((f = sk_json_member(root, "mounts"))) {
     struct sk_jpath mp = SK_JKEY(top, "mounts");
-    if (parse_mounts(c, &mp, f, spec) < 0)
+    if (sk_json_objects(c, &mp, f, &spec->mounts, &spec->mounts_len, parse_mount, NULL) < 0)
       return -1;
   }
   if ((f = sk_json_member(root, "process"))) {

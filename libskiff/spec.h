@@ -138,6 +138,8 @@ enum sk_hook_kind {
   SK_HOOK_POSTSTOP,
   SK_HOOK_KINDS
 };
+/* The config.json keys ("prestart", "createRuntime", ...), indexed by sk_hook_kind. */
+extern const char *const sk_hook_kind_names[SK_HOOK_KINDS];
 
 /* ---- linux ---- */
 
@@ -276,6 +278,11 @@ enum sk_seccomp_op {
   SK_SCMP_CMP_GT,
   SK_SCMP_CMP_MASKED_EQ,
 };
+
+/* The OCI names, indexed by the enums above; NULL-terminated.  One table for the parser, the
+ * seccomp layer and `features`. */
+extern const char *const sk_seccomp_action_names[];
+extern const char *const sk_seccomp_operator_names[];
 
 struct sk_seccomp_arg {
   uint32_t index;

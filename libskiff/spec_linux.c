@@ -23,50 +23,34 @@ static const struct {
     {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
 
-static int parse_namespaces(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                            struct sk_linux *l)
+/* ud: an int, the CLONE_* flags of the namespaces seen so far. */
+static int parse_namespace(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                           void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_namespace *ns = elem;
+  int *seen = ud;
+  struct sk_jpath tp = SK_JKEY(ip, "type");
+  _cleanup_free_ char *type = NULL;
+  if (sk_json_req_string(c, ip, e, "type", &type) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  l->namespaces = xzalloc((n ? n : 1) * sizeof *l->namespaces);
-  int seen = 0;
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    if (sk_json_need_object(c, &ip, e) < 0)
-      return -1;
-    yajl_val t = sk_json_member(e, "type");
-    struct sk_jpath tp = SK_JKEY(&ip, "type");
-    if (!t)
-      return sk_jfail(c, &ip, "missing \"type\"");
-    _cleanup_free_ char *type = NULL;
-    if (sk_json_string(c, &tp, t, &type) < 0)
-      return -1;
-    int flag = 0;
-    for (size_t k = 0; k < ARRAY_SIZE(ns_types); k++)
-      if (strcmp(type, ns_types[k].name) == 0)
-        flag = ns_types[k].flag;
-    if (!flag)
-      return sk_jfail(c, &tp, "unknown namespace type \"%s\"", type);
-    if (seen & flag)
-      return sk_jfail(c, &tp, "namespace \"%s\" given twice", type);
-    seen |= flag;
-    struct sk_namespace *ns = &l->namespaces[i];
-    ns->type = flag;
-    l->namespaces_len = i + 1;
-    if (sk_json_opt_string(c, &ip, e, "path", &ns->path) < 0)
-      return -1;
-    if (ns->path && !ns->path[0]) {
-      free(ns->path);
-      ns->path = NULL;
-    }
-    if (ns->path && ns->path[0] != '/') {
-      struct sk_jpath pp = SK_JKEY(&ip, "path");
-      return sk_jfail(c, &pp, "must be an absolute path, got \"%s\"", ns->path);
-    }
+  int flag = 0;
+  for (size_t k = 0; k < ARRAY_SIZE(ns_types); k++)
+    if (strcmp(type, ns_types[k].name) == 0)
+      flag = ns_types[k].flag;
+  if (!flag)
+    return sk_jfail(c, &tp, "unknown namespace type \"%s\"", type);
+  if (*seen & flag)
+    return sk_jfail(c, &tp, "namespace \"%s\" given twice", type);
+  *seen |= flag;
+  ns->type = flag;
+  if (sk_json_opt_string(c, ip, e, "path", &ns->path) < 0)
+    return -1;
+  if (ns->path && !ns->path[0]) {
+    free(ns->path);
+    ns->path = NULL;
   }
-  return 0;
+  struct sk_jpath pp = SK_JKEY(ip, "path");
+  return ns->path ? sk_json_check_abs_path(c, &pp, ns->path) : 0;
 }
 
 static int parse_time_offset(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
@@ -88,54 +72,33 @@ static int parse_time_offset(struct sk_jctx *c, const struct sk_jpath *p, yajl_v
   return 0;
 }
 
-static int parse_devices(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                         struct sk_linux *l)
+static int parse_device(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                        void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_device *d = elem;
+  if (sk_json_req_abs_path(c, ip, e, "path", &d->path) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  l->devices = xzalloc((n ? n : 1) * sizeof *l->devices);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    struct sk_device *d = &l->devices[i];
-    l->devices_len = i + 1;
-    if (sk_json_need_object(c, &ip, e) < 0)
-      return -1;
-    yajl_val f = sk_json_member(e, "path");
-    struct sk_jpath pp = SK_JKEY(&ip, "path");
-    if (!f)
-      return sk_jfail(c, &ip, "missing \"path\"");
-    if (sk_json_string(c, &pp, f, &d->path) < 0)
-      return -1;
-    if (d->path[0] != '/')
-      return sk_jfail(c, &pp, "must be an absolute path, got \"%s\"", d->path);
-    f = sk_json_member(e, "type");
-    struct sk_jpath tp = SK_JKEY(&ip, "type");
-    if (!f)
-      return sk_jfail(c, &ip, "missing \"type\"");
-    _cleanup_free_ char *type = NULL;
-    if (sk_json_string(c, &tp, f, &type) < 0)
-      return -1;
-    if (strlen(type) != 1 || !strchr("cbup", type[0]))
-      return sk_jfail(c, &tp, "unknown device type \"%s\" (c, b, u or p)", type);
-    d->type = type[0];
-    struct sk_opt_i64 maj = {0}, min = {0};
-    if (sk_spec_opt_i64(c, &ip, e, "major", &maj) < 0 ||
-        sk_spec_opt_i64(c, &ip, e, "minor", &min) < 0)
-      return -1;
-    if (d->type != 'p' && (!maj.set || !min.set))
-      return sk_jfail(c, &ip, "missing \"major\" or \"minor\" (required for type %c)", d->type);
-    d->major = maj.v;
-    d->minor = min.v;
-    if (sk_spec_opt_u64(c, &ip, e, "fileMode", &d->file_mode) < 0 ||
-        sk_spec_opt_u64(c, &ip, e, "uid", &d->uid) < 0 ||
-        sk_spec_opt_u64(c, &ip, e, "gid", &d->gid) < 0)
-      return -1;
-    if (d->file_mode.set && d->file_mode.v > 07777) {
-      struct sk_jpath mp = SK_JKEY(&ip, "fileMode");
-      return sk_jfail(c, &mp, "%#llo is not a file mode", (unsigned long long)d->file_mode.v);
-    }
+  struct sk_jpath tp = SK_JKEY(ip, "type");
+  _cleanup_free_ char *type = NULL;
+  if (sk_json_req_string(c, ip, e, "type", &type) < 0)
+    return -1;
+  if (strlen(type) != 1 || !strchr("cbup", type[0]))
+    return sk_jfail(c, &tp, "unknown device type \"%s\" (c, b, u or p)", type);
+  d->type = type[0];
+  struct sk_opt_i64 maj = {0}, min = {0};
+  if (sk_spec_opt_i64(c, ip, e, "major", &maj) < 0 || sk_spec_opt_i64(c, ip, e, "minor", &min) < 0)
+    return -1;
+  if (d->type != 'p' && (!maj.set || !min.set))
+    return sk_jfail(c, ip, "missing \"major\" or \"minor\" (required for type %c)", d->type);
+  d->major = maj.v;
+  d->minor = min.v;
+  if (sk_spec_opt_u64(c, ip, e, "fileMode", &d->file_mode) < 0 ||
+      sk_spec_opt_u64(c, ip, e, "uid", &d->uid) < 0 ||
+      sk_spec_opt_u64(c, ip, e, "gid", &d->gid) < 0)
+    return -1;
+  if (d->file_mode.set && d->file_mode.v > 07777) {
+    struct sk_jpath mp = SK_JKEY(ip, "fileMode");
+    return sk_jfail(c, &mp, "%#llo is not a file mode", (unsigned long long)d->file_mode.v);
   }
   return 0;
 }
@@ -148,7 +111,7 @@ static int lookup(const char *const *names, const char *s)
   return -1;
 }
 
-static const char *const action_names[] = {
+const char *const sk_seccomp_action_names[] = {
     [SK_SCMP_ACT_KILL] = "SCMP_ACT_KILL",
     [SK_SCMP_ACT_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
     [SK_SCMP_ACT_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
@@ -161,7 +124,7 @@ static const char *const action_names[] = {
     NULL,
 };
 
-static const char *const op_names[] = {
+const char *const sk_seccomp_operator_names[] = {
     [SK_SCMP_CMP_NE] = "SCMP_CMP_NE",
     [SK_SCMP_CMP_LT] = "SCMP_CMP_LT",
     [SK_SCMP_CMP_LE] = "SCMP_CMP_LE",
@@ -178,48 +141,59 @@ static int parse_action(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
   _cleanup_free_ char *s = NULL;
   if (sk_json_string(c, p, v, &s) < 0)
     return -1;
-  int a = lookup(action_names, s);
+  int a = lookup(sk_seccomp_action_names, s);
   if (a < 0)
     return sk_jfail(c, p, "unknown seccomp action \"%s\"", s);
   *out = (enum sk_seccomp_action)a;
   return 0;
 }
 
-static int parse_syscall_args(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                              struct sk_seccomp_syscall *sc)
+static int parse_syscall_arg(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                             void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_seccomp_arg *a = elem;
+  static const char *const req[] = {"index", "value", "op"};
+  for (int k = 0; k < 3; k++)
+    if (!sk_json_req_member(c, ip, e, req[k]))
+      return -1;
+  struct sk_jpath xp = SK_JKEY(ip, "index"), vp = SK_JKEY(ip, "value"), op = SK_JKEY(ip, "op");
+  if (sk_json_u32(c, &xp, sk_json_member(e, "index"), &a->index) < 0 ||
+      sk_json_u64(c, &vp, sk_json_member(e, "value"), &a->value) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  sc->args = xzalloc((n ? n : 1) * sizeof *sc->args);
-  sc->args_len = n;
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    struct sk_seccomp_arg *a = &sc->args[i];
-    if (sk_json_need_object(c, &ip, e) < 0)
+  if (a->index > 5)
+    return sk_jfail(c, &xp, "%u is not a syscall argument index (0..5)", a->index);
+  struct sk_opt_u64 two = {0};
+  if (sk_spec_opt_u64(c, ip, e, "valueTwo", &two) < 0)
+    return -1;
+  a->value_two = two.v;
+  _cleanup_free_ char *ops = NULL;
+  if (sk_json_string(c, &op, sk_json_member(e, "op"), &ops) < 0)
+    return -1;
+  int o = lookup(sk_seccomp_operator_names, ops);
+  if (o < 0)
+    return sk_jfail(c, &op, "unknown seccomp operator \"%s\"", ops);
+  a->op = (enum sk_seccomp_op)o;
+  return 0;
+}
+
+static int parse_syscall(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                         void *ud)
+{
+  struct sk_seccomp_syscall *s = elem;
+  yajl_val names = sk_json_req_member(c, ip, e, "names");
+  struct sk_jpath np = SK_JKEY(ip, "names");
+  if (!names || sk_json_strv(c, &np, names, &s->names, &s->names_len) < 0)
+    return -1;
+  yajl_val a = sk_json_req_member(c, ip, e, "action");
+  struct sk_jpath acp = SK_JKEY(ip, "action");
+  if (!a || parse_action(c, &acp, a, &s->action) < 0)
+    return -1;
+  if (sk_spec_opt_u64(c, ip, e, "errnoRet", &s->errno_ret) < 0)
+    return -1;
+  if ((a = sk_json_member(e, "args"))) {
+    struct sk_jpath arp = SK_JKEY(ip, "args");
+    if (sk_json_objects(c, &arp, a, &s->args, &s->args_len, parse_syscall_arg, NULL) < 0)
       return -1;
-    static const char *const req[] = {"index", "value", "op"};
-    for (int k = 0; k < 3; k++)
-      if (!sk_json_member(e, req[k]))
-        return sk_jfail(c, &ip, "missing \"%s\"", req[k]);
-    struct sk_jpath xp = SK_JKEY(&ip, "index"), vp = SK_JKEY(&ip, "value"), op = SK_JKEY(&ip, "op");
-    if (sk_json_u32(c, &xp, sk_json_member(e, "index"), &a->index) < 0 ||
-        sk_json_u64(c, &vp, sk_json_member(e, "value"), &a->value) < 0)
-      return -1;
-    if (a->index > 5)
-      return sk_jfail(c, &xp, "%u is not a syscall argument index (0..5)", a->index);
-    struct sk_opt_u64 two = {0};
-    if (sk_spec_opt_u64(c, &ip, e, "valueTwo", &two) < 0)
-      return -1;
-    a->value_two = two.v;
-    _cleanup_free_ char *ops = NULL;
-    if (sk_json_string(c, &op, sk_json_member(e, "op"), &ops) < 0)
-      return -1;
-    int o = lookup(op_names, ops);
-    if (o < 0)
-      return sk_jfail(c, &op, "unknown seccomp operator \"%s\"", ops);
-    a->op = (enum sk_seccomp_op)o;
   }
   return 0;
 }
@@ -231,11 +205,9 @@ static int parse_seccomp(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     return -1;
   struct sk_seccomp *sc = xzalloc(sizeof *sc);
   *out = sc;
-  yajl_val f = sk_json_member(v, "defaultAction");
+  yajl_val f = sk_json_req_member(c, p, v, "defaultAction");
   struct sk_jpath dp = SK_JKEY(p, "defaultAction");
-  if (!f)
-    return sk_jfail(c, p, "missing \"defaultAction\"");
-  if (parse_action(c, &dp, f, &sc->default_action) < 0)
+  if (!f || parse_action(c, &dp, f, &sc->default_action) < 0)
     return -1;
   if (sk_spec_opt_u64(c, p, v, "defaultErrnoRet", &sc->default_errno_ret) < 0)
     return -1;
@@ -266,43 +238,11 @@ static int parse_seccomp(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
     return -1;
   if ((f = sk_json_member(v, "syscalls"))) {
     struct sk_jpath sp = SK_JKEY(p, "syscalls");
-    if (sk_json_need_array(c, &sp, f) < 0)
+    if (sk_json_objects(c, &sp, f, &sc->syscalls, &sc->syscalls_len, parse_syscall, NULL) < 0)
       return -1;
-    size_t n = f->u.array.len;
-    sc->syscalls = xzalloc((n ? n : 1) * sizeof *sc->syscalls);
-    for (size_t i = 0; i < n; i++) {
-      struct sk_jpath ip = SK_JIDX(&sp, i);
-      yajl_val e = f->u.array.values[i];
-      struct sk_seccomp_syscall *s = &sc->syscalls[i];
-      sc->syscalls_len = i + 1;
-      if (sk_json_need_object(c, &ip, e) < 0)
-        return -1;
-      yajl_val names = sk_json_member(e, "names");
-      struct sk_jpath np = SK_JKEY(&ip, "names");
-      if (!names)
-        return sk_jfail(c, &ip, "missing \"names\"");
-      if (sk_json_strv(c, &np, names, &s->names, &s->names_len) < 0)
-        return -1;
-      yajl_val a = sk_json_member(e, "action");
-      struct sk_jpath acp = SK_JKEY(&ip, "action");
-      if (!a)
-        return sk_jfail(c, &ip, "missing \"action\"");
-      if (parse_action(c, &acp, a, &s->action) < 0)
-        return -1;
-      if (sk_spec_opt_u64(c, &ip, e, "errnoRet", &s->errno_ret) < 0)
-        return -1;
-      if ((a = sk_json_member(e, "args"))) {
-        struct sk_jpath arp = SK_JKEY(&ip, "args");
-        if (parse_syscall_args(c, &arp, a, s) < 0)
-          return -1;
-      }
-    }
   }
-  if (sc->listener_path && sc->listener_path[0] != '/') {
-    struct sk_jpath lp = SK_JKEY(p, "listenerPath");
-    return sk_jfail(c, &lp, "must be an absolute path, got \"%s\"", sc->listener_path);
-  }
-  return 0;
+  struct sk_jpath lp = SK_JKEY(p, "listenerPath");
+  return sc->listener_path ? sk_json_check_abs_path(c, &lp, sc->listener_path) : 0;
 }
 
 static void free_seccomp(struct sk_seccomp *sc)
@@ -326,11 +266,11 @@ static int parse_abs_paths(struct sk_jctx *c, const struct sk_jpath *p, yajl_val
 {
   if (sk_json_strv(c, p, v, out, len) < 0)
     return -1;
-  for (size_t i = 0; i < *len; i++)
-    if ((*out)[i][0] != '/') {
-      struct sk_jpath ip = SK_JIDX(p, i);
-      return sk_jfail(c, &ip, "must be an absolute path, got \"%s\"", (*out)[i]);
-    }
+  for (size_t i = 0; i < *len; i++) {
+    struct sk_jpath ip = SK_JIDX(p, i);
+    if (sk_json_check_abs_path(c, &ip, (*out)[i]) < 0)
+      return -1;
+  }
   return 0;
 }
 
@@ -344,7 +284,8 @@ int sk_spec_parse_linux(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
   yajl_val f;
   if ((f = sk_json_member(v, "namespaces"))) {
     struct sk_jpath np = SK_JKEY(p, "namespaces");
-    if (parse_namespaces(c, &np, f, l) < 0)
+    int seen = 0;
+    if (sk_json_objects(c, &np, f, &l->namespaces, &l->namespaces_len, parse_namespace, &seen) < 0)
       return -1;
   }
   if ((f = sk_json_member(v, "uidMappings"))) {
@@ -375,7 +316,7 @@ int sk_spec_parse_linux(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
   }
   if ((f = sk_json_member(v, "devices"))) {
     struct sk_jpath dp = SK_JKEY(p, "devices");
-    if (parse_devices(c, &dp, f, l) < 0)
+    if (sk_json_objects(c, &dp, f, &l->devices, &l->devices_len, parse_device, NULL) < 0)
       return -1;
   }
   if (sk_json_opt_string(c, p, v, "cgroupsPath", &l->cgroups_path) < 0)
@@ -425,12 +366,9 @@ int sk_spec_parse_linux(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
     struct sk_jpath pp = SK_JKEY(p, "personality");
     if (sk_json_need_object(c, &pp, f) < 0)
       return -1;
-    yajl_val d = sk_json_member(f, "domain");
     struct sk_jpath dp = SK_JKEY(&pp, "domain");
-    if (!d)
-      return sk_jfail(c, &pp, "missing \"domain\"");
     _cleanup_free_ char *dom = NULL;
-    if (sk_json_string(c, &dp, d, &dom) < 0)
+    if (sk_json_req_string(c, &pp, f, "domain", &dom) < 0)
       return -1;
     if (strcmp(dom, "LINUX") == 0)
       l->personality.domain = PER_LINUX;
@@ -438,6 +376,7 @@ int sk_spec_parse_linux(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
       l->personality.domain = PER_LINUX32;
     else
       return sk_jfail(c, &dp, "unknown personality domain \"%s\" (LINUX or LINUX32)", dom);
+    yajl_val d;
     if ((d = sk_json_member(f, "flags"))) {
       struct sk_jpath fp = SK_JKEY(&pp, "flags");
       if (sk_json_strv(c, &fp, d, &l->personality.flags, &l->personality.flags_len) < 0)

@@ -7,52 +7,38 @@
 #include "spec_internal.h"
 #include "utils.h"
 
-static int parse_device_rules(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                              struct sk_resources *r)
+static int parse_device_rule(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                             void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_device_rule *d = elem;
+  yajl_val f = sk_json_req_member(c, ip, e, "allow");
+  struct sk_jpath ap = SK_JKEY(ip, "allow");
+  if (!f || sk_json_bool(c, &ap, f, &d->allow) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  r->devices = xzalloc((n ? n : 1) * sizeof *r->devices);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    struct sk_device_rule *d = &r->devices[i];
-    r->devices_len = i + 1;
-    if (sk_json_need_object(c, &ip, e) < 0)
+  d->type = 'a';
+  if ((f = sk_json_member(e, "type"))) {
+    struct sk_jpath tp = SK_JKEY(ip, "type");
+    _cleanup_free_ char *t = NULL;
+    if (sk_json_string(c, &tp, f, &t) < 0)
       return -1;
-    yajl_val f = sk_json_member(e, "allow");
-    struct sk_jpath ap = SK_JKEY(&ip, "allow");
-    if (!f)
-      return sk_jfail(c, &ip, "missing \"allow\"");
-    if (sk_json_bool(c, &ap, f, &d->allow) < 0)
+    if (strlen(t) != 1 || !strchr("acb", t[0]))
+      return sk_jfail(c, &tp, "unknown device type \"%s\" (a, c or b)", t);
+    d->type = t[0];
+  }
+  struct sk_opt_i64 maj = {0}, min = {0};
+  if (sk_spec_opt_i64(c, ip, e, "major", &maj) < 0 || sk_spec_opt_i64(c, ip, e, "minor", &min) < 0)
+    return -1;
+  d->major = maj.set ? maj.v : -1;
+  d->minor = min.set ? min.v : -1;
+  strcpy(d->access, "rwm");
+  if ((f = sk_json_member(e, "access"))) {
+    struct sk_jpath xp = SK_JKEY(ip, "access");
+    _cleanup_free_ char *a = NULL;
+    if (sk_json_string(c, &xp, f, &a) < 0)
       return -1;
-    d->type = 'a';
-    if ((f = sk_json_member(e, "type"))) {
-      struct sk_jpath tp = SK_JKEY(&ip, "type");
-      _cleanup_free_ char *t = NULL;
-      if (sk_json_string(c, &tp, f, &t) < 0)
-        return -1;
-      if (strlen(t) != 1 || !strchr("acb", t[0]))
-        return sk_jfail(c, &tp, "unknown device type \"%s\" (a, c or b)", t);
-      d->type = t[0];
-    }
-    struct sk_opt_i64 maj = {0}, min = {0};
-    if (sk_spec_opt_i64(c, &ip, e, "major", &maj) < 0 ||
-        sk_spec_opt_i64(c, &ip, e, "minor", &min) < 0)
-      return -1;
-    d->major = maj.set ? maj.v : -1;
-    d->minor = min.set ? min.v : -1;
-    strcpy(d->access, "rwm");
-    if ((f = sk_json_member(e, "access"))) {
-      struct sk_jpath xp = SK_JKEY(&ip, "access");
-      _cleanup_free_ char *a = NULL;
-      if (sk_json_string(c, &xp, f, &a) < 0)
-        return -1;
-      if (!a[0] || strlen(a) > 3 || strspn(a, "rwm") != strlen(a))
-        return sk_jfail(c, &xp, "\"%s\" is not a combination of r, w and m", a);
-      strcpy(d->access, a);
-    }
+    if (!a[0] || strlen(a) > 3 || strspn(a, "rwm") != strlen(a))
+      return sk_jfail(c, &xp, "\"%s\" is not a combination of r, w and m", a);
+    strcpy(d->access, a);
   }
   return 0;
 }
@@ -111,31 +97,34 @@ static int parse_cpu(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v, st
   return 0;
 }
 
-static int parse_throttle(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                          struct sk_throttle_device **out, size_t *len)
+static int parse_throttle(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                          void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_throttle_device *t = elem;
+  static const char *const req[] = {"major", "minor", "rate"};
+  for (int k = 0; k < 3; k++)
+    if (!sk_json_req_member(c, ip, e, req[k]))
+      return -1;
+  struct sk_jpath mp = SK_JKEY(ip, "major"), np = SK_JKEY(ip, "minor"), rp = SK_JKEY(ip, "rate");
+  if (sk_json_i64(c, &mp, sk_json_member(e, "major"), &t->major) < 0 ||
+      sk_json_i64(c, &np, sk_json_member(e, "minor"), &t->minor) < 0 ||
+      sk_json_u64(c, &rp, sk_json_member(e, "rate"), &t->rate) < 0)
     return -1;
-  size_t n = v->u.array.len;
-  struct sk_throttle_device *t = xzalloc((n ? n : 1) * sizeof *t);
-  *out = t;
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    if (sk_json_need_object(c, &ip, e) < 0)
-      return -1;
-    static const char *const req[] = {"major", "minor", "rate"};
-    for (int k = 0; k < 3; k++)
-      if (!sk_json_member(e, req[k]))
-        return sk_jfail(c, &ip, "missing \"%s\"", req[k]);
-    struct sk_jpath mp = SK_JKEY(&ip, "major"), np = SK_JKEY(&ip, "minor"),
-                    rp = SK_JKEY(&ip, "rate");
-    if (sk_json_i64(c, &mp, sk_json_member(e, "major"), &t[i].major) < 0 ||
-        sk_json_i64(c, &np, sk_json_member(e, "minor"), &t[i].minor) < 0 ||
-        sk_json_u64(c, &rp, sk_json_member(e, "rate"), &t[i].rate) < 0)
-      return -1;
-    *len = i + 1;
-  }
+  return 0;
+}
+
+static int parse_weight_device(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                               void *ud)
+{
+  struct sk_weight_device *w = elem;
+  if (!sk_json_member(e, "major") || !sk_json_member(e, "minor"))
+    return sk_jfail(c, ip, "missing \"major\" or \"minor\"");
+  struct sk_jpath mp = SK_JKEY(ip, "major"), np = SK_JKEY(ip, "minor");
+  if (sk_json_i64(c, &mp, sk_json_member(e, "major"), &w->major) < 0 ||
+      sk_json_i64(c, &np, sk_json_member(e, "minor"), &w->minor) < 0 ||
+      sk_spec_opt_u64(c, ip, e, "weight", &w->weight) < 0 ||
+      sk_spec_opt_u64(c, ip, e, "leafWeight", &w->leaf_weight) < 0)
+    return -1;
   return 0;
 }
 
@@ -152,26 +141,9 @@ static int parse_blkio(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
   yajl_val f;
   if ((f = sk_json_member(v, "weightDevice"))) {
     struct sk_jpath wp = SK_JKEY(p, "weightDevice");
-    if (sk_json_need_array(c, &wp, f) < 0)
+    if (sk_json_objects(c, &wp, f, &b->weight_device, &b->weight_device_len, parse_weight_device,
+                        NULL) < 0)
       return -1;
-    size_t n = f->u.array.len;
-    b->weight_device = xzalloc((n ? n : 1) * sizeof *b->weight_device);
-    for (size_t i = 0; i < n; i++) {
-      struct sk_jpath ip = SK_JIDX(&wp, i);
-      yajl_val e = f->u.array.values[i];
-      struct sk_weight_device *w = &b->weight_device[i];
-      b->weight_device_len = i + 1;
-      if (sk_json_need_object(c, &ip, e) < 0)
-        return -1;
-      if (!sk_json_member(e, "major") || !sk_json_member(e, "minor"))
-        return sk_jfail(c, &ip, "missing \"major\" or \"minor\"");
-      struct sk_jpath mp = SK_JKEY(&ip, "major"), np = SK_JKEY(&ip, "minor");
-      if (sk_json_i64(c, &mp, sk_json_member(e, "major"), &w->major) < 0 ||
-          sk_json_i64(c, &np, sk_json_member(e, "minor"), &w->minor) < 0 ||
-          sk_spec_opt_u64(c, &ip, e, "weight", &w->weight) < 0 ||
-          sk_spec_opt_u64(c, &ip, e, "leafWeight", &w->leaf_weight) < 0)
-        return -1;
-    }
   }
   static const char *const keys[] = {"throttleReadBpsDevice", "throttleWriteBpsDevice",
                                      "throttleReadIOPSDevice", "throttleWriteIOPSDevice"};
@@ -182,40 +154,40 @@ static int parse_blkio(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
   for (int k = 0; k < 4; k++)
     if ((f = sk_json_member(v, keys[k]))) {
       struct sk_jpath tp = SK_JKEY(p, keys[k]);
-      if (parse_throttle(c, &tp, f, lists[k], lens[k]) < 0)
+      if (sk_json_objects(c, &tp, f, lists[k], lens[k], parse_throttle, NULL) < 0)
         return -1;
     }
   return 0;
 }
 
-static int parse_hugepages(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
-                           struct sk_resources *r)
+static int parse_hugepage(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                          void *ud)
 {
-  if (sk_json_need_array(c, p, v) < 0)
+  struct sk_hugepage_limit *h = elem;
+  yajl_val ps = sk_json_req_member(c, ip, e, "pageSize"), lim = NULL;
+  if (!ps || !(lim = sk_json_req_member(c, ip, e, "limit")))
     return -1;
-  size_t n = v->u.array.len;
-  r->hugepage_limits = xzalloc((n ? n : 1) * sizeof *r->hugepage_limits);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(p, i);
-    yajl_val e = v->u.array.values[i];
-    struct sk_hugepage_limit *h = &r->hugepage_limits[i];
-    r->hugepage_limits_len = i + 1;
-    if (sk_json_need_object(c, &ip, e) < 0)
-      return -1;
-    if (!sk_json_member(e, "pageSize"))
-      return sk_jfail(c, &ip, "missing \"pageSize\"");
-    if (!sk_json_member(e, "limit"))
-      return sk_jfail(c, &ip, "missing \"limit\"");
-    struct sk_jpath sp = SK_JKEY(&ip, "pageSize"), lp = SK_JKEY(&ip, "limit");
-    if (sk_json_string(c, &sp, sk_json_member(e, "pageSize"), &h->page_size) < 0 ||
-        sk_json_u64(c, &lp, sk_json_member(e, "limit"), &h->limit) < 0)
-      return -1;
-    /* "2MB", "1GB", "64KB": the suffix names the hugetlb.<size>.* files */
-    size_t dl = strspn(h->page_size, "0123456789");
-    if (!dl || (strcmp(h->page_size + dl, "KB") && strcmp(h->page_size + dl, "MB") &&
-                strcmp(h->page_size + dl, "GB")))
-      return sk_jfail(c, &sp, "\"%s\" is not a page size such as 2MB or 1GB", h->page_size);
-  }
+  struct sk_jpath sp = SK_JKEY(ip, "pageSize"), lp = SK_JKEY(ip, "limit");
+  if (sk_json_string(c, &sp, ps, &h->page_size) < 0 || sk_json_u64(c, &lp, lim, &h->limit) < 0)
+    return -1;
+  /* "2MB", "1GB", "64KB": the suffix names the hugetlb.<size>.* files */
+  size_t dl = strspn(h->page_size, "0123456789");
+  if (!dl || (strcmp(h->page_size + dl, "KB") && strcmp(h->page_size + dl, "MB") &&
+              strcmp(h->page_size + dl, "GB")))
+    return sk_jfail(c, &sp, "\"%s\" is not a page size such as 2MB or 1GB", h->page_size);
+  return 0;
+}
+
+static int parse_net_priority(struct sk_jctx *c, const struct sk_jpath *ip, yajl_val e, void *elem,
+                              void *ud)
+{
+  struct sk_net_priority *np = elem;
+  if (!sk_json_member(e, "name") || !sk_json_member(e, "priority"))
+    return sk_jfail(c, ip, "missing \"name\" or \"priority\"");
+  struct sk_jpath nmp = SK_JKEY(ip, "name"), prp = SK_JKEY(ip, "priority");
+  if (sk_json_string(c, &nmp, sk_json_member(e, "name"), &np->name) < 0 ||
+      sk_json_u32(c, &prp, sk_json_member(e, "priority"), &np->priority) < 0)
+    return -1;
   return 0;
 }
 
@@ -230,25 +202,8 @@ static int parse_network(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v
   if (!f)
     return 0;
   struct sk_jpath pp = SK_JKEY(p, "priorities");
-  if (sk_json_need_array(c, &pp, f) < 0)
-    return -1;
-  size_t n = f->u.array.len;
-  r->net_priorities = xzalloc((n ? n : 1) * sizeof *r->net_priorities);
-  for (size_t i = 0; i < n; i++) {
-    struct sk_jpath ip = SK_JIDX(&pp, i);
-    yajl_val e = f->u.array.values[i];
-    struct sk_net_priority *np = &r->net_priorities[i];
-    r->net_priorities_len = i + 1;
-    if (sk_json_need_object(c, &ip, e) < 0)
-      return -1;
-    if (!sk_json_member(e, "name") || !sk_json_member(e, "priority"))
-      return sk_jfail(c, &ip, "missing \"name\" or \"priority\"");
-    struct sk_jpath nmp = SK_JKEY(&ip, "name"), prp = SK_JKEY(&ip, "priority");
-    if (sk_json_string(c, &nmp, sk_json_member(e, "name"), &np->name) < 0 ||
-        sk_json_u32(c, &prp, sk_json_member(e, "priority"), &np->priority) < 0)
-      return -1;
-  }
-  return 0;
+  return sk_json_objects(c, &pp, f, &r->net_priorities, &r->net_priorities_len, parse_net_priority,
+                         NULL);
 }
 
 static int parse_rdma(struct sk_jctx *c, const struct sk_jpath *p, yajl_val v,
@@ -283,7 +238,7 @@ int sk_spec_parse_resources(struct sk_jctx *c, const struct sk_jpath *p, yajl_va
   yajl_val f;
   if ((f = sk_json_member(v, "devices"))) {
     struct sk_jpath dp = SK_JKEY(p, "devices");
-    if (parse_device_rules(c, &dp, f, r) < 0)
+    if (sk_json_objects(c, &dp, f, &r->devices, &r->devices_len, parse_device_rule, NULL) < 0)
       return -1;
   }
   if ((f = sk_json_member(v, "memory"))) {
@@ -300,9 +255,8 @@ int sk_spec_parse_resources(struct sk_jctx *c, const struct sk_jpath *p, yajl_va
     struct sk_jpath pp = SK_JKEY(p, "pids");
     if (sk_json_need_object(c, &pp, f) < 0)
       return -1;
-    if (!sk_json_member(f, "limit"))
-      return sk_jfail(c, &pp, "missing \"limit\"");
-    if (sk_spec_opt_i64(c, &pp, f, "limit", &r->pids_limit) < 0)
+    if (!sk_json_req_member(c, &pp, f, "limit") ||
+        sk_spec_opt_i64(c, &pp, f, "limit", &r->pids_limit) < 0)
       return -1;
   }
   if ((f = sk_json_member(v, "blockIO"))) {
@@ -312,7 +266,8 @@ int sk_spec_parse_resources(struct sk_jctx *c, const struct sk_jpath *p, yajl_va
   }
   if ((f = sk_json_member(v, "hugepageLimits"))) {
     struct sk_jpath hp = SK_JKEY(p, "hugepageLimits");
-    if (parse_hugepages(c, &hp, f, r) < 0)
+    if (sk_json_objects(c, &hp, f, &r->hugepage_limits, &r->hugepage_limits_len, parse_hugepage,
+                        NULL) < 0)
       return -1;
   }
   if ((f = sk_json_member(v, "network"))) {

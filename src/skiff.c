@@ -184,11 +184,13 @@ int main(int argc, char **argv)
   }
   char *cmd = argv[optind];
   /* The commands that put a skiff process inside a container run from a sealed copy of the
-   * binary (CVE-2019-5736, libskiff/selfexe.c). */
-  if (!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) {
+   * binary (CVE-2019-5736, libskiff/selfexe.c).  `run` decides once it has read the config:
+   * most containers do not need the copy (see run_needs_sealed_exe). */
+  if (!strcmp(cmd, "create") || !strcmp(cmd, "exec")) {
     if (sk_selfexe_reexec_sealed(argv, &err) < 0)
       return cli_fail(&err);
   }
+  g.argv = argv;
   int cargc = argc - optind;
   char **cargv = argv + optind;
   if (g.debug) {

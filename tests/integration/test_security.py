@@ -111,6 +111,58 @@ def test_cve_2019_5736_host_binary_not_overwritten(bundle, tmp_path):
         subprocess.run(base + ["delete", "--force", cid], timeout=60)
 
 
+def run_exe(bundle, tmp_path):
+    """Start a foreground `skiff run` of `sleep 60`; return (Popen, what its /proc/<pid>/exe is
+    once the container runs)."""
+    bundle.config["process"]["args"] = ["sleep", "60"]
+    bundle.write_config()
+    cid = bundle.new_id()
+    p = subprocess.Popen([conftest.SKIFF, "--root", bundle.root, "run", "--bundle", bundle.dir,
+                          cid], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if os.path.exists(os.path.join(bundle.root, cid, "state.json")):
+            try:
+                if bundle.state(cid)["status"] == "running":
+                    break
+            except (AssertionError, ValueError):
+                pass
+        time.sleep(0.05)
+    exe = os.readlink("/proc/%d/exe" % p.pid)
+    bundle.delete(cid)
+    p.wait(60)
+    return exe
+
+
+@pytest.mark.parametrize("case", ["own-pidns", "host-pidns", "start-hook"])
+def test_cve_2019_5736_run_seals_when_the_container_can_see_skiff(bundle, tmp_path, case):
+    """`run` skips the sealed copy only when nothing in the container can ever see a skiff
+    process: with the host's pid namespace the container sees the `run` process itself, and a
+    startContainer hook runs inside the container while the init is still skiff."""
+    if case == "host-pidns":
+        bundle.config["linux"]["namespaces"] = [
+            n for n in bundle.config["linux"]["namespaces"] if n["type"] != "pid"]
+    if case == "start-hook":
+        bundle.config["hooks"] = {"startContainer": [{"path": "/bin/true"}]}
+    exe = run_exe(bundle, tmp_path)
+    sealed = exe.startswith("/memfd:skiff-sealed")
+    assert sealed == (case != "own-pidns"), exe
+
+
+def test_run_returns_after_the_user_program_is_execd(bundle):
+    """`run -d` holds the container (and its lock) until the init has exec'd the user program:
+    when it returns, the init is no longer a skiff process, so no `exec` can ever meet one.  A
+    slow startContainer hook (run by the init between start and execve) makes the window wide."""
+    bundle.config["hooks"] = {"startContainer": [{"path": "/bin/sleep", "args": ["sleep", "0.5"]}]}
+    bundle.config["process"]["args"] = ["sleep", "60"]
+    bundle.write_config()
+    cid = bundle.new_id()
+    bundle.skiff("run", "-d", "--bundle", bundle.dir, cid, check=True)
+    exe = os.readlink("/proc/%d/exe" % bundle.state(cid)["pid"])
+    bundle.delete(cid)
+    assert exe.endswith("/busybox"), exe
+
+
 # ---- CVE-2024-21626: leaked host fds and a host cwd ----
 
 def same_file(a, b):
