@@ -192,8 +192,9 @@ static int validate(const struct sk_create_opts *o, const struct sk_spec *spec, 
   /* hostname and domainname would change the host's without a UTS namespace of our own */
   const struct sk_namespace *uts = sk_spec_namespace(spec, CLONE_NEWUTS);
   if ((spec->hostname || spec->domainname) && (!uts || uts->path))
-    return sk_failx(err, "config.json: %s is set but the container has no UTS namespace of its "
-                         "own (linux.namespaces needs {\"type\": \"uts\"})",
+    return sk_failx(err,
+                    "config.json: %s is set but the container has no UTS namespace of its "
+                    "own (linux.namespaces needs {\"type\": \"uts\"})",
                     spec->hostname ? "hostname" : "domainname");
   if (spec->process->terminal && o->console_socket == NULL && !foreground)
     return sk_failx(err, "config.json: process.terminal is true: a --console-socket is required "
@@ -308,8 +309,8 @@ static bool run_needs_sealed_exe(const struct sk_spec *spec)
 {
   const struct sk_namespace *pid = sk_spec_namespace(spec, CLONE_NEWPID);
   const struct sk_namespace *user = sk_spec_namespace(spec, CLONE_NEWUSER);
-  return !pid || pid->path || (user && user->path) ||
-         spec->hooks[SK_HOOK_CREATE_CONTAINER].len || spec->hooks[SK_HOOK_START_CONTAINER].len;
+  return !pid || pid->path || (user && user->path) || spec->hooks[SK_HOOK_CREATE_CONTAINER].len ||
+         spec->hooks[SK_HOOK_START_CONTAINER].len;
 }
 
 static int start_locked(const char *id, int dirfd, struct sk_state *st, const struct sk_spec *spec,
@@ -342,8 +343,7 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
   if (validate(o, spec, foreground, err) < 0)
     return -1;
   /* Nothing exists yet: re-executing now loses nothing but the parse. */
-  if (start && g->argv && run_needs_sealed_exe(spec) &&
-      sk_selfexe_reexec_sealed(g->argv, err) < 0)
+  if (start && g->argv && run_needs_sealed_exe(spec) && sk_selfexe_reexec_sealed(g->argv, err) < 0)
     return -1;
   if (g->cgroup_manager == SK_CGROUP_MANAGER_SYSTEMD)
     return sk_failx(err, "the systemd cgroup manager is not supported yet: use --cgroup-manager "

@@ -11,8 +11,9 @@
  *           -> pivot_root + detach the old root (or MS_MOVE + chroot for --no-pivot)
  *           -> read-only root, final propagation.
  *
- * Masking binds the host's /dev/null (checked to be 1:3), never the container's: an image whose /dev/null is a symlink to, say, /proc/sys/kernel/core_pattern
- * gets nothing writable out of masking (CVE-2025-31133). */
+ * Masking binds the host's /dev/null (checked to be 1:3), never the container's: an image whose
+ * /dev/null is a symlink to, say, /proc/sys/kernel/core_pattern gets nothing writable out of
+ * masking (CVE-2025-31133). */
 #include "config.h"
 #include "rootfs.h"
 
@@ -33,7 +34,6 @@
 #include "mounts.h"
 #include "paths.h"
 #include "utils.h"
-
 
 static unsigned long propagation_flags(const char *p)
 {

@@ -42,7 +42,8 @@ bool sk_selfexe_is_sealed(void)
 
 /* How much of the binary execve needs: the ELF and program headers and every segment's file
  * extent.  What follows (symbols, debug info: often half the file) is never read by the kernel or
- * by the running program, so the sealed copy leaves it out.  Anything unexpected: the whole file. */
+ * by the running program, so the sealed copy leaves it out.  Anything unexpected: the whole file.
+ */
 static off_t exec_extent(int fd, off_t size)
 {
   ElfW(Ehdr) eh;
