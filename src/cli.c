@@ -70,6 +70,20 @@ int cli_nargs(const char *cmd, int argc, int min, int max, const char *what)
   return CLI_CONTINUE;
 }
 
+int cli_parse_plain(const char *cmd, const char *usage, int argc, char **argv, int min, int max,
+                    const char *what)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+  int c;
+  optind = 0;
+  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h')
+      return cli_help(usage);
+    return cli_bad_option(cmd, argv, c);
+  }
+  return cli_nargs(cmd, argc - optind, min, max, what);
+}
+
 const char *cli_libseccomp_version(void)
 {
   static char buf[48];

@@ -28,6 +28,10 @@ int cli_bool(const char *cmd, const char *name, const char *optarg, bool *out);
 int cli_nargs(const char *cmd, int argc, int min, int max, const char *what);
 /* Print a command's usage on stdout; returns 0. */
 int cli_help(const char *usage);
+/* Commands whose only option is --help: parse argv, check min..max positional arguments (max
+ * -1: no limit).  CLI_CONTINUE with optind at the first one, or the exit status. */
+int cli_parse_plain(const char *cmd, const char *usage, int argc, char **argv, int min, int max,
+                    const char *what);
 
 /* "2.5.4": the libseccomp linked in, or NULL. */
 const char *cli_libseccomp_version(void);

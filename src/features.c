@@ -104,14 +104,9 @@ static bool seccomp_flag_supported(const char *name)
 
 int cmd_features(struct sk_global_opts *g_opts, int argc, char **argv)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-  int c;
-  optind = 0;
-  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
-    if (c == 'h')
-      return cli_help(usage);
-    return cli_bad_option("features", argv, c);
-  }
+  int r = cli_parse_plain("features", usage, argc, argv, 0, -1, "argument");
+  if (r != CLI_CONTINUE)
+    return r;
   if (optind < argc)
     return cli_error("features: unexpected argument \"%s\"", argv[optind]);
 

@@ -6,23 +6,16 @@
 
 static const char usage[] =
     "Usage: skiff resume [OPTIONS] ID...\n"
-    "Resume every process of paused containers (thaw their cgroup freezer).\n"
-    "then reports them \"paused\" until `skiff resume`.\n"
+    "Resume every process of paused containers (thaw their cgroup freezer); `skiff state`\n"
+    "then reports them \"running\" again.\n"
     "\n"
     "Options:\n"
     "  -h, --help   this help\n";
 
 int cmd_resume(struct sk_global_opts *g, int argc, char **argv)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-  int c, r;
-  optind = 0;
-  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
-    if (c == 'h')
-      return cli_help(usage);
-    return cli_bad_option("resume", argv, c);
-  }
-  if ((r = cli_nargs("resume", argc - optind, 1, -1, "container ID")) != CLI_CONTINUE)
+  int r = cli_parse_plain("resume", usage, argc, argv, 1, -1, "container ID");
+  if (r != CLI_CONTINUE)
     return r;
   int ret = 0;
   for (int i = optind; i < argc; i++) {

@@ -12,15 +12,8 @@ static const char usage[] = "Usage: skiff start ID\n"
 
 int cmd_start(struct sk_global_opts *g, int argc, char **argv)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-  int c, r;
-  optind = 0;
-  while ((c = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
-    if (c == 'h')
-      return cli_help(usage);
-    return cli_bad_option("start", argv, c);
-  }
-  if ((r = cli_nargs("start", argc - optind, 1, 1, "container ID")) != CLI_CONTINUE)
+  int r = cli_parse_plain("start", usage, argc, argv, 1, 1, "container ID");
+  if (r != CLI_CONTINUE)
     return r;
   sk_err_t err = NULL;
   if (sk_container_start(g, argv[optind], &err) < 0)

@@ -182,6 +182,26 @@ class Bundle:
             self.skiff("delete", "--force", cid)
 
 
+def run_on_pty(argv):
+    """Run argv with a new pty as its controlling terminal and stdio; (exit status, output)."""
+    import pty
+    pid, master = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO once the child side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status), out
+
+
 def cgroup_leftovers():
     """Cgroup directories named after test containers, in every hierarchy."""
     found = []

@@ -3,7 +3,6 @@
 process settings (from the container, the flags or --process), and its exit status comes back."""
 import json
 import os
-import pty
 import re
 import socket
 import time
@@ -132,21 +131,10 @@ def test_exec_refuses_paused(bundle, running):
 
 
 def test_exec_tty(bundle, running):
-    pid, master = pty.fork()
-    if pid == 0:
-        os.execv(conftest.SKIFF, [conftest.SKIFF, "--root", bundle.root, "exec", "-t", running,
-                                  "sh", "-c", "test -t 0 && test -t 1 && echo tty-ok; tty"])
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 0, out
+    status, out = conftest.run_on_pty(
+        [conftest.SKIFF, "--root", bundle.root, "exec", "-t", running, "sh", "-c",
+         "test -t 0 && test -t 1 && echo tty-ok; tty"])
+    assert status == 0, out
     assert b"tty-ok" in out and b"/dev/pts/" in out, out
 
 

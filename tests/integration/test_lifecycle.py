@@ -497,28 +497,15 @@ def test_run_exit_by_signal(bundle):
 
 def test_run_foreground_terminal(bundle):
     """terminal: true without a console socket: skiff allocates the pty and proxies it."""
-    import pty
     bundle.config["process"]["terminal"] = True
     bundle.config["process"]["consoleSize"] = {"height": 33, "width": 101}
     bundle.config["process"]["args"] = ["sh", "-c", "tty; stty size; test -t 0 && echo isatty"]
     bundle.write_config()
     cid = bundle.new_id()
-    pid, master = pty.fork()
-    if pid == 0:
-        os.execv(conftest.SKIFF, [conftest.SKIFF, "--root", bundle.root, "run", "--bundle",
-                                  bundle.dir, cid])
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
+    status, out = conftest.run_on_pty(
+        [conftest.SKIFF, "--root", bundle.root, "run", "--bundle", bundle.dir, cid])
     text = out.decode(errors="replace")
-    assert os.WEXITSTATUS(status) == 0, text
+    assert status == 0, text
     assert "/dev/pts/" in text or "/dev/console" in text, text
     assert "isatty" in text, text
 
