@@ -321,7 +321,8 @@ static int start_locked(const char *id, int dirfd, struct sk_state *st, const st
 static int create_container(const struct sk_global_opts *g, const struct sk_create_opts *o,
                             bool foreground, bool start, struct created *out, sk_err_t *err)
 {
-  _cleanup_free_ char *bundle = NULL, *data = NULL, *rootfs = NULL;
+  /* Every cleanup variable is declared here, before the first goto (see exec.c). */
+  _cleanup_free_ char *bundle = NULL, *data = NULL, *rootfs = NULL, *json = NULL;
   _cleanup_spec_ struct sk_spec *spec = NULL;
   __attribute__((cleanup(seccomp_freep))) struct sk_seccomp_filter *filter = NULL;
   _cleanup_cgroup_ struct sk_cgroup *cg = NULL;
@@ -460,7 +461,6 @@ static int create_container(const struct sk_global_opts *g, const struct sk_crea
   if (sk_state_write(dirfd, &st, err) < 0)
     goto fail;
 
-  _cleanup_free_ char *json = NULL;
   bool need_json = spec->hooks[SK_HOOK_CREATE_CONTAINER].len ||
                    spec->hooks[SK_HOOK_START_CONTAINER].len ||
                    (spec->linux_ && spec->linux_->seccomp && spec->linux_->seccomp->listener_path);

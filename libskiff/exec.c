@@ -338,6 +338,9 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
   struct exec_ns ns = {.n = 0, .pidns = -1};
   int socks[2] = {-1, -1};
   int ret = -1;
+  /* Declared before the first goto: a jump past a cleanup variable's initialisation would run
+   * the cleanup on an indeterminate value (clang refuses such code; gcc accepts it). */
+  _cleanup_close_ int own_pidns = -1, sigfd = -1, master = -1;
   *status = 0;
 
   if (sk_container_load(g, o->id, NULL, &dirfd, &st, &spec, err) < 0)
@@ -367,7 +370,6 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
   /* Remember our own pid namespace: once the child is forked, pid_for_children goes back to it,
    * so nothing this process forks later (a sanitizer's tracer at exit, a helper) lands in the
    * container's pid namespace, where it could not see us. */
-  _cleanup_close_ int own_pidns = -1;
   if (ns.pidns >= 0) {
     own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if (own_pidns < 0) {
@@ -387,7 +389,8 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
-  _cleanup_close_ int sigfd = o->detach ? -1 : signalfd(-1, &all, SFD_CLOEXEC);
+  if (!o->detach)
+    sigfd = signalfd(-1, &all, SFD_CLOEXEC);
   bool userns = false;
   for (int i = 0; i < ns.n; i++)
     userns |= ns.types[i] == CLONE_NEWUSER;
@@ -424,7 +427,6 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
   }
 
   /* Until EOF: a pty to hand over, or the child's error. */
-  _cleanup_close_ int master = -1;
   for (;;) {
     enum sk_sync_type type;
     int fd = -1;
@@ -461,6 +463,9 @@ int sk_container_exec(const struct sk_global_opts *g, const struct sk_exec_opts 
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%d", pid);
     if (sk_atomic_write_at(AT_FDCWD, o->pid_file, buf, n, 0644, err) < 0) {
+      /* a caller that cannot learn the pid cannot manage the process: do not leave it behind */
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
       sigprocmask(SIG_SETMASK, &old, NULL);
       goto out;
     }
