@@ -56,17 +56,15 @@ bool sk_apparmor_enabled(void)
   return cached;
 }
 
+/* The process's labels are checked by sk_process_validate (for create and exec alike). */
 int sk_lsm_validate(const struct sk_spec *spec, sk_err_t *err)
 {
-  const struct sk_process *p = spec->process;
-  if (p && p->selinux_label && *p->selinux_label && !sk_selinux_enabled())
-    return sk_failx(err, "config.json: process.selinuxLabel: SELinux is not enabled on this host");
   if (spec->linux_ && spec->linux_->mount_label && *spec->linux_->mount_label &&
       !sk_selinux_enabled())
-    return sk_failx(err, "config.json: linux.mountLabel: SELinux is not enabled on this host");
-  if (p && p->apparmor_profile && *p->apparmor_profile && !sk_apparmor_enabled())
-    return sk_failx(err, "config.json: process.apparmorProfile: AppArmor is not enabled on this "
-                         "host (no /sys/kernel/security/apparmor)");
+    return sk_failx(err,
+                    "config.json: linux.mountLabel: \"%s\" asked for, but SELinux is not enabled "
+                    "on this host",
+                    spec->linux_->mount_label);
   return 0;
 }
 

@@ -446,3 +446,30 @@ def test_container_id_dotdot(bundle, tmp_path):
         r = bundle.skiff("run", "--bundle", bundle.dir, bad)
         assert r.returncode != 0, bad
     assert not os.path.exists(os.path.join(os.path.dirname(bundle.root), "escape"))
+
+
+# ---- LSM labels: this host has neither SELinux nor AppArmor ----
+
+@pytest.mark.parametrize("where,value,message", [
+    ("process.selinuxLabel", "system_u:system_r:container_t:s0",
+     'process.selinuxLabel: "system_u:system_r:container_t:s0" asked for, but SELinux is not '
+     'enabled on this host'),
+    ("linux.mountLabel", "system_u:object_r:container_file_t:s0",
+     'linux.mountLabel: "system_u:object_r:container_file_t:s0" asked for, but SELinux is not '
+     'enabled on this host'),
+    ("process.apparmorProfile", "skiff-test",
+     'process.apparmorProfile: "skiff-test" asked for, but AppArmor is not enabled on this host'),
+])
+def test_lsm_label_without_the_lsm_is_refused_cleanly(bundle, where, value, message):
+    """Asked-for confinement that the host cannot give is an error, never silently dropped;
+    nothing is left behind (the bundle fixture checks state, cgroups, mounts, processes)."""
+    if os.path.exists("/sys/fs/selinux/enforce") or os.path.exists(
+            "/sys/kernel/security/apparmor"):
+        pytest.skip("this host has an LSM: the label would be applied")
+    section, key = where.split(".")
+    bundle.config[section][key] = value
+    bundle.write_config()
+    cid = bundle.new_id()
+    r = bundle.skiff("run", "--bundle", bundle.dir, cid)
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(bundle.root, cid))
