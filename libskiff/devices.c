@@ -88,9 +88,14 @@ static int make_node(int rootfd, int devfd, const struct devnode *d, bool new_us
   }
   /* In a user namespace: bind the host's node onto an empty file.  The host path is the same
    * as the container's, as for runc; it must be the device we were asked for. */
-  struct stat st;
-  if (stat(d->path, &st) < 0)
+  /* The node is checked on the clone itself (fstat of the tree), not on a path looked up a
+   * second time. */
+  _cleanup_close_ int tree = open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
     return sk_failno(err, "%s: not on the host, cannot bind it into a user namespace", d->path);
+  struct stat st;
+  if (fstat(tree, &st) < 0)
+    return sk_failno(err, "stat the host's %s", d->path);
   if ((st.st_mode & S_IFMT) != type || major(st.st_rdev) != d->major ||
       minor(st.st_rdev) != d->minor)
     return sk_failx(err, "%s: the host's node is not %c %u:%u", d->path, d->type, d->major,
@@ -100,9 +105,8 @@ static int make_node(int rootfd, int devfd, const struct devnode *d, bool new_us
     return sk_failno(err, "create the mount point %s", d->path);
   close(f);
   _cleanup_close_ int target = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_close_ int tree = open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (target < 0 || tree < 0)
-    return sk_failno(err, "bind %s", d->path);
+  if (target < 0)
+    return sk_failno(err, "open the mount point %s", d->path);
   if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return sk_failno(err, "bind %s", d->path);
   return 0;

@@ -54,32 +54,14 @@ static bool has_hooks(const struct sk_spec *spec, enum sk_hook_kind k)
   return spec->hooks[k].len > 0;
 }
 
-/* Bind the pty slave onto /dev/console of the (pivoted) root.  The mount point is resolved inside
- * the root without following symlinks and must be a regular file or a char device, so a rootfs
- * whose /dev/console links to, say, /proc/sysrq-trigger cannot redirect the bind (CVE-2025-52565).
- * The bind itself is fd to fd (open_tree + move_mount): no path is looked up twice. */
+/* Bind the pty slave onto /dev/console of the (pivoted) root: sk_rootfs_bind_console creates or
+ * opens the mount point without following a symlink (CVE-2025-52565). */
 static int bind_console(int slave, sk_err_t *err)
 {
   _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return sk_failno(err, "open /");
-  _cleanup_close_ int target = sk_mountpoint_in_root(root, "/dev/console", true, err);
-  if (target < 0)
-    return sk_err_prefix(err, "/dev/console");
-  struct stat st;
-  if (fstat(target, &st) < 0)
-    return sk_failno(err, "stat /dev/console");
-  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-    return sk_failx(
-        err, "/dev/console: not a regular file or character device: refusing to mount on it");
-  _cleanup_close_ int tree =
-      syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
-  if (tree < 0)
-    return sk_failno(err, "open_tree of the pty for /dev/console");
-  if (syscall(SYS_move_mount, tree, "", target, "",
-              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return sk_failno(err, "mount the pty on /dev/console");
-  return 0;
+  return sk_rootfs_bind_console(root, slave, err);
 }
 
 static int wait_for_start(struct sk_init_ctx *ctx, int procfd, sk_err_t *err)

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -77,9 +79,14 @@ static bool is_dev(const char *dest)
 {
   char buf[64];
   size_t n = 0;
-  for (const char *p = dest; *p && n < sizeof buf - 1; p++)
+  const char *p = dest;
+  for (; *p && n < sizeof buf - 1; p++)
     if (!(*p == '/' && n && buf[n - 1] == '/'))
       buf[n++] = *p;
+  /* Too long to be "/dev" padded with "/" and "/.": a cut-off "/dev/./././.../x" must not be
+   * taken for /dev (no tmpfs of our own would be put there). */
+  if (*p)
+    return false;
   buf[n] = '\0';
   while (n > 1 && (buf[n - 1] == '/' || (n > 2 && buf[n - 1] == '.' && buf[n - 2] == '/')))
     buf[--n] = '\0';
@@ -213,18 +220,32 @@ static int mount_entry(struct sk_rootfs_ctx *ctx, int rootfd, size_t i, sk_err_t
   return 0;
 }
 
-/* The pty slave on /dev/console: an empty file as the mount point, resolved in the root; an
- * image's /dev/console that is anything else (a link to /proc/sysrq-trigger...) is refused
- * rather than mounted over (CVE-2025-52565). */
-static int bind_console(int rootfd, int console_fd, sk_err_t *err)
+/* The pty slave on /dev/console.  /dev is resolved inside the root, but the last component is
+ * never followed: sk_mountpoint_in_root would follow an image's /dev/console -> /proc/sysrq-trigger
+ * to the container's procfs (still "inside the root", and a regular file).  Anything already there
+ * that is not a regular file or char device (a symlink, dangling or not) is refused rather than
+ * mounted over, and so is a file of procfs or sysfs (/dev itself a link into /proc)
+ * (CVE-2025-52565).  Usable before the pivot (rootfd: the rootfs) or after it (rootfd: "/"). */
+int sk_rootfs_bind_console(int rootfd, int console_fd, sk_err_t *err)
 {
-  _cleanup_close_ int target = sk_mountpoint_in_root(rootfd, "/dev/console", true, err);
-  if (target < 0)
+  _cleanup_close_ int dev = sk_mkdir_in_root(rootfd, "/dev", 0755, err);
+  if (dev < 0)
     return sk_err_prefix(err, "/dev/console");
+  /* O_EXCL | O_NOFOLLOW: creates nothing through a symlink; EEXIST for whatever is there. */
+  int f = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (f < 0 && errno != EEXIST)
+    return sk_failno(err, "create /dev/console");
+  if (f >= 0)
+    close(f);
+  _cleanup_close_ int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    return sk_failno(err, "open /dev/console");
   struct stat st;
-  if (fstat(target, &st) < 0)
+  struct statfs sfs;
+  if (fstat(target, &st) < 0 || fstatfs(target, &sfs) < 0)
     return sk_failno(err, "stat /dev/console");
-  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+  if ((!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) || sfs.f_type == PROC_SUPER_MAGIC ||
+      sfs.f_type == SYSFS_MAGIC)
     return sk_failx(err, "/dev/console: not a regular file or character device: refusing to "
                          "mount on it");
   _cleanup_close_ int tree =
@@ -289,7 +310,7 @@ int sk_rootfs_setup(struct sk_rootfs_ctx *ctx, sk_err_t *err)
       sk_devices_setup(rootfd, spec, ctx->new_userns, err) < 0)
     return -1;
 
-  if (ctx->console_fd >= 0 && bind_console(rootfd, ctx->console_fd, err) < 0)
+  if (ctx->console_fd >= 0 && sk_rootfs_bind_console(rootfd, ctx->console_fd, err) < 0)
     return -1;
 
   return 0;

@@ -28,5 +28,8 @@ int sk_rootfs_pivot(struct sk_rootfs_ctx *ctx, sk_err_t *err);
 /* Validate every mount and path option in the spec before anything is created
  * (so that bad input fails with nothing to undo).  Called in the runtime at create. */
 int sk_rootfs_validate(const struct sk_spec *spec, sk_err_t *err);
+/* Bind console_fd (the pty slave) onto /dev/console under rootfd, never through a symlink and
+ * never onto a procfs/sysfs file; before the pivot (rootfd: the rootfs) or after it ("/"). */
+int sk_rootfs_bind_console(int rootfd, int console_fd, sk_err_t *err);
 
 #endif

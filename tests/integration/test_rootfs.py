@@ -506,3 +506,25 @@ def test_sysctl_slash_in_name_is_a_dot(bundle):
     r = bundle.run(["true"])
     assert r.returncode != 0 and "net.ipv4.conf.lo/x.forwarding" in r.stderr
     assert "No such file" in r.stderr
+
+
+def test_console_symlink_into_proc_refused(bundle):
+    """A /dev (bound from the bundle) whose console links to /proc/sysrq-trigger: the pty must not
+    be mounted over the container's procfs file (CVE-2025-52565); skiff refuses instead."""
+    import conftest
+    devdir = os.path.join(bundle.dir, "devdir")
+    os.makedirs(os.path.join(devdir, "pts"))
+    os.makedirs(os.path.join(devdir, "shm"))
+    os.makedirs(os.path.join(devdir, "mqueue"))
+    os.symlink("/proc/sysrq-trigger", os.path.join(devdir, "console"))
+    for m in bundle.config["mounts"]:
+        if m["destination"] == "/dev":
+            m.update({"type": "bind", "source": devdir, "options": ["rbind"]})
+    bundle.config["process"]["terminal"] = True
+    bundle.config["process"]["args"] = ["sh", "-c", "grep sysrq-trigger /proc/self/mountinfo"]
+    bundle.write_config()
+    cid = bundle.new_id()
+    status, out = conftest.run_on_pty(
+        [conftest.SKIFF, "--root", bundle.root, "run", "--bundle", bundle.dir, cid])
+    assert b"devpts" not in out, out
+    assert status != 0 and b"/dev/console" in out, out
