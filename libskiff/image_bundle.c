@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,11 +22,19 @@
 
 static char *read_in_root(int rootfd, const char *path)
 {
-  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+  /* O_PATH first: the image may make /etc/passwd a FIFO (open would block) or a device node (the
+   * rootfs overlay is not nodev: opening a watchdog or tape device has effects).  Only a regular
+   * file is then opened for reading, through its O_PATH fd (same inode, no second lookup). */
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  _cleanup_close_ int fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+  _cleanup_close_ int pfd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_DB)
+  if (pfd < 0 || fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_DB)
+    return NULL;
+  char proc[64];
+  snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+  _cleanup_close_ int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
     return NULL;
   char *buf = NULL;
   size_t len;
@@ -113,8 +122,11 @@ static int resolve_user(int rootfd, const char *spec, struct user *u, sk_err_t *
           break;
         }
       }
-      if (!gfound)
+      if (!gfound) {
+        free(u->home);
+        u->home = NULL;
         return sk_failx(err, "group \"%s\": not found in the image's /etc/group", grp);
+      }
     }
   } else if (username && group) {
     /* Supplementary groups: every group listing the user as a member. */
@@ -337,8 +349,8 @@ int sk_image_bundle(struct sk_store *s, const struct sk_image *img, const char *
       free(u.home);
       return sk_failno(err, "create volume directory %s", src);
     }
-    if (chown(src, u.uid, u.gid) < 0)
-      sk_err_free(err);
+    /* Best effort: the container user owns its volume where we may chown (not unprivileged). */
+    (void)!chown(src, u.uid, u.gid);
     gen_mount(g, dst, "bind", src, (const char *[]){"rbind", "rw", NULL});
   }
   yajl_gen_array_close(g);

@@ -192,16 +192,14 @@ struct walker {
   size_t n_seen;
 };
 
-static void collect_xattrs(int fd, const char *proc_path, struct sk_buf *pax, bool *opaque)
+static void collect_xattrs(int fd, struct sk_buf *pax, bool *opaque)
 {
   char names[4096];
-  ssize_t n =
-      fd >= 0 ? flistxattr(fd, names, sizeof(names)) : llistxattr(proc_path, names, sizeof(names));
+  ssize_t n = flistxattr(fd, names, sizeof(names));
   for (ssize_t i = 0; n > 0 && i < n; i += strlen(names + i) + 1) {
     const char *nm = names + i;
     char val[4096];
-    ssize_t vl =
-        fd >= 0 ? fgetxattr(fd, nm, val, sizeof(val)) : lgetxattr(proc_path, nm, val, sizeof(val));
+    ssize_t vl = fgetxattr(fd, nm, val, sizeof(val));
     if (vl < 0)
       continue;
     if (strcmp(nm, "trusted.overlay.opaque") == 0) {
@@ -270,7 +268,7 @@ static int walk(struct walker *w, int dfd, const char *prefix, sk_err_t *err)
         goto out;
       }
       bool opaque = false;
-      collect_xattrs(cfd, NULL, &pax, &opaque);
+      collect_xattrs(cfd, &pax, &opaque);
       _cleanup_free_ char *dn = xasprintf("%s/", path);
       r = write_header(w->k, dn, '5', &st, 0, NULL, &pax, err);
       if (r == 0 && opaque) {
@@ -300,7 +298,7 @@ static int walk(struct walker *w, int dfd, const char *prefix, sk_err_t *err)
           sk_failno(err, "open %s", path);
           goto out;
         }
-        collect_xattrs(ffd, NULL, &pax, NULL);
+        collect_xattrs(ffd, &pax, NULL);
         r = write_header(w->k, path, '0', &st, st.st_size, NULL, &pax, err);
         if (r == 0)
           r = write_fd_data(w->k, ffd, st.st_size, err);
@@ -374,7 +372,6 @@ static char *new_config(const struct sk_image *img, const char *diff_id, size_t 
   sk_rfc3339_now(now, sizeof(now));
   yajl_gen g = yajl_gen_alloc(NULL);
   yajl_val c = img->config;
-  bool had_history = false;
   yajl_gen_map_open(g);
   for (size_t i = 0; i < YAJL_GET_OBJECT(c)->len; i++) {
     const char *k = YAJL_GET_OBJECT(c)->keys[i];
@@ -383,7 +380,6 @@ static char *new_config(const struct sk_image *img, const char *diff_id, size_t 
       continue;
     gs(g, k);
     if (strcmp(k, "history") == 0 && YAJL_IS_ARRAY(v)) {
-      had_history = true;
       yajl_gen_array_open(g);
       for (size_t j = 0; j < YAJL_GET_ARRAY(v)->len; j++)
         emit(g, YAJL_GET_ARRAY(v)->values[j]);
@@ -397,7 +393,6 @@ static char *new_config(const struct sk_image *img, const char *diff_id, size_t 
     } else
       emit(g, v);
   }
-  (void)had_history;
   gs(g, "created");
   gs(g, now);
   gs(g, "rootfs");

@@ -9,11 +9,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,10 +58,10 @@ static int source_find(struct source *src, const char *name, int *fd, bool *owne
   if (clean == NULL || *clean == '\0')
     return sk_failx(err, "%s: invalid member name \"%s\"", src->path, name);
   if (src->dirfd >= 0) {
-    struct open_how {
-      uint64_t flags, mode, resolve;
-    } how = {O_RDONLY | O_CLOEXEC, 0, 0x10 /* RESOLVE_IN_ROOT */};
-    int f = syscall(437 /* openat2 */, src->dirfd, clean, &how, sizeof(how));
+    /* O_NONBLOCK: a FIFO in the layout must not hang the import (it fails the S_ISREG check). */
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int f = syscall(SYS_openat2, src->dirfd, clean, &how, sizeof(how));
     if (f < 0)
       return sk_failno(err, "%s/%s", src->path, clean);
     struct stat st;
@@ -570,6 +572,25 @@ static char **config_diff_ids(yajl_val cfg, size_t *n)
   return out;
 }
 
+/* Parse the config (named `what`), its rootfs.diff_ids and the layer list holder[key]; the two
+ * must have the same length.  *cfg is set whenever parsed (the caller frees it). */
+static int config_layers(const char *craw, const char *what, yajl_val holder, const char *key,
+                         yajl_val *cfg, char ***diffs, yajl_val *layers, size_t *nl, sk_err_t *err)
+{
+  *cfg = jparse(craw, what, err);
+  if (*cfg == NULL)
+    return -1;
+  size_t nd;
+  *diffs = config_diff_ids(*cfg, &nd);
+  const char *lp[] = {key, NULL};
+  *layers = yajl_tree_get(holder, lp, yajl_t_array);
+  size_t n = *layers ? YAJL_GET_ARRAY(*layers)->len : 0;
+  if (n != nd)
+    return sk_failx(err, "%zu layers but %zu rootfs.diff_ids", n, nd);
+  *nl = n;
+  return 0;
+}
+
 static int import_oci(struct sk_store *s, struct source *src, const struct sk_import_opts *o,
                       char **refname, char **digest_out, sk_err_t *err)
 {
@@ -605,16 +626,9 @@ static int import_oci(struct sk_store *s, struct source *src, const struct sk_im
   cm = blob_member(cdig);
   if (source_read(src, cm, cdig, &craw, &clen, err) < 0)
     goto out;
-  cfg = jparse(craw, cdig, err);
-  if (cfg == NULL)
-    goto out;
-  size_t nd;
-  diffs = config_diff_ids(cfg, &nd);
-  const char *lp[] = {"layers", NULL};
-  yajl_val layers = yajl_tree_get(man, lp, yajl_t_array);
-  nl = layers ? YAJL_GET_ARRAY(layers)->len : 0;
-  if (nl != nd) {
-    sk_failx(err, "image %s: %zu layers but %zu rootfs.diff_ids", mdig, nl, nd);
+  yajl_val layers;
+  if (config_layers(craw, cdig, man, "layers", &cfg, &diffs, &layers, &nl, err) < 0) {
+    sk_err_prefix(err, "image %s", mdig);
     goto out;
   }
   jobs = xzalloc((nl + 1) * sizeof(*jobs));
@@ -691,16 +705,9 @@ static int import_docker(struct sk_store *s, struct source *src, const struct sk
   /* The config is named by its digest ("HEX.json" or "blobs/sha256/HEX"): check it. */
   if (strstr(cfgname, sk_digest_hex(cdig)) == NULL)
     sk_warn("%s: config %s does not match its name", src->path, cfgname);
-  cfg = jparse(craw, cfgname, err);
-  if (cfg == NULL)
-    goto out;
-  size_t nd;
-  diffs = config_diff_ids(cfg, &nd);
-  const char *lp[] = {"Layers", NULL};
-  yajl_val layers = yajl_tree_get(ent, lp, yajl_t_array);
-  nl = layers ? YAJL_GET_ARRAY(layers)->len : 0;
-  if (nl != nd) {
-    sk_failx(err, "%s: %zu layers but %zu rootfs.diff_ids", src->path, nl, nd);
+  yajl_val layers;
+  if (config_layers(craw, cfgname, ent, "Layers", &cfg, &diffs, &layers, &nl, err) < 0) {
+    sk_err_prefix(err, "%s", src->path);
     goto out;
   }
   jobs = xzalloc((nl + 1) * sizeof(*jobs));

@@ -18,7 +18,8 @@ struct sk_bundle_opts {
   bool terminal; /* process.terminal */
   const char *hostname;
 };
-/* Mount, then write DIR/config.json from the image config. */
+/* Mount, then write DIR/config.json from the image config.  On failure DIR may still be mounted:
+ * the caller undoes it with sk_image_umount (as it must after a failed sk_image_mount too). */
 int sk_image_bundle(struct sk_store *s, const struct sk_image *img, const char *dir,
                     const struct sk_bundle_opts *o, sk_err_t *err);
 

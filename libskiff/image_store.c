@@ -286,9 +286,8 @@ int sk_image_parse(struct sk_image *img, sk_err_t *err)
   return 0;
 }
 
-int sk_image_load(struct sk_store *s, const char *name, struct sk_image *img, sk_err_t *err)
+static int image_load(struct sk_store *s, const char *name, struct sk_image *img, sk_err_t *err)
 {
-  memset(img, 0, sizeof(*img));
   if (sk_store_ref_get(s, name, &img->manifest_digest, err) < 0)
     return -1;
   if (sk_store_blob_read(s, img->manifest_digest, &img->manifest_raw, &img->manifest_len, err) < 0)
@@ -308,6 +307,17 @@ int sk_image_load(struct sk_store *s, const char *name, struct sk_image *img, sk
     return -1;
   if (sk_image_parse(img, err) < 0)
     return sk_err_prefix(err, "image %s", name);
+  return 0;
+}
+
+/* On failure *img holds nothing (callers free only a loaded image). */
+int sk_image_load(struct sk_store *s, const char *name, struct sk_image *img, sk_err_t *err)
+{
+  memset(img, 0, sizeof(*img));
+  if (image_load(s, name, img, err) < 0) {
+    sk_image_free(img);
+    return -1;
+  }
   return 0;
 }
 

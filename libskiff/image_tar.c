@@ -129,19 +129,27 @@ struct br {
   size_t pos, len, cap;
 };
 
+/* Refill an exhausted buffer; the end of the stream here is an error (a member is incomplete). */
+static int br_fill(struct br *b, sk_err_t *err)
+{
+  if (b->pos < b->len)
+    return 0;
+  ssize_t r = sk_istream_read(b->s, b->buf, b->cap, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return sk_failx(err, "unexpected end of the tar stream");
+  b->pos = 0;
+  b->len = r;
+  return 0;
+}
+
 static int br_read(struct br *b, void *dst, size_t n, sk_err_t *err)
 {
   unsigned char *d = dst;
   while (n) {
-    if (b->pos == b->len) {
-      ssize_t r = sk_istream_read(b->s, b->buf, b->cap, err);
-      if (r < 0)
-        return -1;
-      if (r == 0)
-        return sk_failx(err, "unexpected end of the tar stream");
-      b->pos = 0;
-      b->len = r;
-    }
+    if (br_fill(b, err) < 0)
+      return -1;
     size_t k = b->len - b->pos;
     if (k > n)
       k = n;
@@ -158,15 +166,8 @@ static int br_read(struct br *b, void *dst, size_t n, sk_err_t *err)
 /* Hand out the buffered bytes directly (zero copy): *p points into the buffer, returns count. */
 static ssize_t br_peek(struct br *b, const unsigned char **p, size_t max, sk_err_t *err)
 {
-  if (b->pos == b->len) {
-    ssize_t r = sk_istream_read(b->s, b->buf, b->cap, err);
-    if (r < 0)
-      return -1;
-    if (r == 0)
-      return sk_failx(err, "unexpected end of the tar stream");
-    b->pos = 0;
-    b->len = r;
-  }
+  if (br_fill(b, err) < 0)
+    return -1;
   size_t k = b->len - b->pos;
   if (k > max)
     k = max;
@@ -187,6 +188,7 @@ static void add_xattr(struct sk_tar_entry *e, const char *name, const char *val,
       free(e->xattrs[i].value);
       e->xattrs[i].value = xmalloc(len + 1);
       memcpy(e->xattrs[i].value, val, len);
+      e->xattrs[i].value[len] = '\0';
       e->xattrs[i].len = len;
       return;
     }
@@ -514,6 +516,7 @@ struct applier {
   int cache_fd;
   struct dirtime *dt;
   size_t n_dt;
+  bool consumed; /* the current member's data was read by write_file */
 };
 
 static int open_in_root(int root, const char *path, int flags)
@@ -679,6 +682,7 @@ static int read_sparse_map(struct applier *a, struct sk_tar_entry *e, uint64_t *
 static int write_file(struct applier *a, int fd, struct sk_tar_entry *e, sk_err_t *err)
 {
   uint64_t consumed = 0;
+  a->consumed = true; /* on failure the whole apply stops: no position to keep */
   if (e->sparse_map_in_data && read_sparse_map(a, e, &consumed, err) < 0)
     return -1;
   if (e->sparse || e->sparse_map_in_data) {
@@ -871,9 +875,12 @@ int sk_layer_apply(struct sk_istream *in, int layer_dirfd, const struct sk_layer
     if (r == 0)
       break;
     uint64_t pos_size = e.size;
-    bool consumes = e.type == '0';
+    /* Only write_file reads member data; a regular member that is not written (a whiteout or
+     * opaque marker with a size, ".") must have its data skipped, or the data would be parsed as
+     * headers. */
+    a.consumed = false;
     r = apply_entry(&a, &e, err);
-    if (r == 0 && !consumes && pos_size)
+    if (r == 0 && !a.consumed && pos_size)
       r = br_read(&a.b, NULL, pos_size, err);
     if (r == 0)
       r = br_read(&a.b, NULL, pad(pos_size), err);

@@ -9,7 +9,6 @@
 struct img_global {
   const char *store;
   bool json;
-  bool quiet;
 };
 extern struct img_global img_g;
 

@@ -177,9 +177,10 @@ int cmd_run(int argc, char **argv)
   child_pid = 0;
   status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
 cleanup:
+  /* A failed umount leaves rootfs mounted: never rm -rf through it, keep the directory. */
   if (sk_image_umount(dir, &err) < 0)
     img_fail(&err);
-  if (rmdir(dir) < 0) {
+  else if (rmdir(dir) < 0) {
     /* leftovers (.skiff-image etc.): remove the whole directory */
     _cleanup_free_ char *tmp = xasprintf("%s/tmp", s.root);
     int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -561,6 +561,27 @@ def test_diff_id_mismatch(store, tmp_path):
     assert_no_partial(store)
 
 
+def test_layer_count_mismatch(store, tmp_path):
+    # More diff_ids than layers: a clean error, not a crash on the half-built job list.
+    raw = Tar().file("f", b"1").bytes()
+    p = import_hostile(store, tmp_path, raw,
+                       diff_ids=["sha256:" + sha(raw), "sha256:" + "0" * 64])
+    assert p.returncode == 1 and b"rootfs.diff_ids" in p.stderr
+    assert_no_partial(store)
+
+
+def test_whiteout_with_data_is_skipped(store, tmp_path):
+    # A whiteout member carrying data: the data is skipped, never parsed as the next header.
+    layout = str(tmp_path / "layout")
+    layers = [Tar().file("x", b"1").bytes(),
+              Tar().file(".wh.x", b"junk" * 300).file("after", b"2").bytes()]
+    oci_layout(layout, layers, tag="wd")
+    store.run("import", layout, "--name", "wd")
+    top = os.path.join(store.path, "layers", sha(layers[1]))
+    assert open(os.path.join(top, "after"), "rb").read() == b"2"
+    assert stat.S_ISCHR(os.lstat(os.path.join(top, "x")).st_mode)
+
+
 # ---------------------------------------------------------------- store behaviour
 
 def test_stale_temporaries_cleaned(store, tmp_path):
@@ -673,6 +694,18 @@ def test_user_lookup_is_confined(store, tmp_path):
     p = store.run("bundle", "u", tmp_path / "b", check=False)
     store.mounts.append(str(tmp_path / "b"))
     assert p.returncode != 0 and b'user "root"' in p.stderr
+
+
+def test_user_lookup_fifo_does_not_hang(store, tmp_path):
+    # /etc/passwd in the image is a FIFO: never opened for reading (that would block).
+    raw = Tar().add_tree(make_base_rootfs()).node("etc/passwd", tarfile.FIFOTYPE).bytes()
+    layout = str(tmp_path / "layout")
+    oci_layout(layout, [raw], tag="f", config={"User": "0"})
+    store.run("import", layout, "--name", "f")
+    store.mounts.append(str(tmp_path / "b"))
+    store.run("bundle", "f", tmp_path / "b", timeout=30)
+    cfg = json.load(open(tmp_path / "b" / "config.json"))
+    assert cfg["process"]["user"]["uid"] == 0
 
 
 def test_run_exit_status_and_cleanup(store, tmp_path):
