@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,6 +172,46 @@ int sk_cg_read(struct sk_cg_hier *h, const char *file, char **out)
   return sk_read_file_at(h->dirfd, file, out, &len, NULL);
 }
 
+int sk_cg_write_cpuset(struct sk_cg_hier *h, const struct sk_cpu *c, sk_err_t *err)
+{
+  if (c->cpus && *c->cpus &&
+      sk_cg_write(h, "cpuset.cpus", c->cpus, "linux.resources.cpu.cpus", err) < 0)
+    return -1;
+  if (c->mems && *c->mems &&
+      sk_cg_write(h, "cpuset.mems", c->mems, "linux.resources.cpu.mems", err) < 0)
+    return -1;
+  return 0;
+}
+
+int sk_cg_write_rdma(struct sk_cg_hier *h, const struct sk_resources *r, sk_err_t *err)
+{
+  for (size_t i = 0; i < r->rdma_len; i++) {
+    const struct sk_rdma *d = &r->rdma[i];
+    char hh[32] = "max", ho[32] = "max";
+    if (d->hca_handles.set)
+      snprintf(hh, sizeof hh, "%" PRIu64, d->hca_handles.v);
+    if (d->hca_objects.set)
+      snprintf(ho, sizeof ho, "%" PRIu64, d->hca_objects.v);
+    if (sk_cg_writef(h, "rdma.max", "linux.resources.rdma", err, "%s hca_handle=%s hca_object=%s",
+                     d->device, hh, ho) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sk_cg_write_hugetlb(struct sk_cg_hier *h, const struct sk_resources *r, const char *suffix,
+                        sk_err_t *err)
+{
+  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+    char file[64];
+    snprintf(file, sizeof file, "hugetlb.%s.%s", r->hugepage_limits[i].page_size, suffix);
+    if (sk_cg_writef(h, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
+                     r->hugepage_limits[i].limit) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* Our own cgroup in a hierarchy, from /proc/self/cgroup (for relative cgroupsPath). */
 static char *own_path(const char *self, const struct sk_cg_hier *h)
 {
@@ -195,6 +236,15 @@ static char *own_path(const char *self, const struct sk_cg_hier *h)
   return xstrdup("");
 }
 
+/* A ".." component anywhere in p? */
+static bool has_dotdot(const char *p)
+{
+  for (const char *s = p; (s = strstr(s, "..")); s += 2)
+    if ((s == p || s[-1] == '/') && (s[2] == '/' || !s[2]))
+      return true;
+  return false;
+}
+
 static int resolve_paths(struct sk_cgroup *cg, const struct sk_cgroup_config *cfg, sk_err_t *err)
 {
   const char *p = cfg->cgroups_path;
@@ -207,9 +257,17 @@ static int resolve_paths(struct sk_cgroup *cg, const struct sk_cgroup_config *cf
                     "; the cgroupfs manager needs a path such as /machine/%s",
                     p, cfg->id);
   /* No ".." anywhere: the path must stay below the hierarchy's root (or our own cgroup). */
-  for (const char *s = p; (s = strstr(s, "..")); s += 2)
-    if ((s == p || s[-1] == '/') && (s[2] == '/' || !s[2]))
-      return sk_failx(err, "config.json: linux.cgroupsPath: \"%s\" must not contain \"..\"", p);
+  if (has_dotdot(p))
+    return sk_failx(err, "config.json: linux.cgroupsPath: \"%s\" must not contain \"..\"", p);
+  /* '|' separates the hierarchies in the string sk_cgroup_save keeps in state.json: a path
+   * holding "|@unified=/system.slice" would make a later kill/delete act on a host cgroup.
+   * Control characters have no business in a directory name either. */
+  for (const char *s = p; *s; s++)
+    if (*s == '|' || (unsigned char)*s < 0x20 || *s == 0x7f)
+      return sk_failx(err,
+                      "config.json: linux.cgroupsPath: \"%s\" must not contain '|' or control "
+                      "characters",
+                      p);
   _cleanup_free_ char *self = NULL;
   if (p[0] != '/') {
     size_t len;
@@ -229,13 +287,41 @@ static int resolve_paths(struct sk_cgroup *cg, const struct sk_cgroup_config *cf
       free(full);
       return sk_failx(err, "config.json: linux.cgroupsPath: \"%s\" is a hierarchy's root", p);
     }
+    /* Our own cgroup reads "/../.." when we run outside our cgroup namespace's root: a relative
+     * path below it would leave the hierarchy. */
+    if (has_dotdot(full) || full[0] != '/') {
+      sk_failx(err,
+               "config.json: linux.cgroupsPath: \"%s\" resolves to \"%s\", outside the %s "
+               "hierarchy",
+               p, full, cg->h[i].name[0] ? cg->h[i].name : "v2");
+      free(full);
+      return -1;
+    }
     cg->h[i].path = full;
   }
   return 0;
 }
 
-/* mkdir -p of the container's cgroup, counting the levels we made (destroy removes them). */
-static int make_dir(struct sk_cgroup *cg, struct sk_cg_hier *h, bool join_existing, sk_err_t *err)
+/* v1 cpuset: a new cgroup starts with no cpus and no mems; take the parent's. */
+static void cpuset_inherit(char *dir)
+{
+  char *slash = strrchr(dir, '/');
+  *slash = '\0';
+  _cleanup_free_ char *cpus = NULL, *mems = NULL;
+  size_t l;
+  _cleanup_close_ int pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  *slash = '/';
+  _cleanup_close_ int cfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (pfd >= 0 && cfd >= 0 && sk_read_file_at(pfd, "cpuset.cpus", &cpus, &l, NULL) == 0 &&
+      sk_read_file_at(pfd, "cpuset.mems", &mems, &l, NULL) == 0) {
+    sk_write_string_at(cfd, "cpuset.cpus", cpus, NULL);
+    sk_write_string_at(cfd, "cpuset.mems", mems, NULL);
+  }
+}
+
+/* mkdir -p of the container's cgroup, counting the levels we made (destroy removes them).  On
+ * failure the levels made here are removed again and h->created stays 0. */
+static int make_dir(struct sk_cg_hier *h, sk_err_t *err)
 {
   _cleanup_free_ char *dir = hier_dir(h);
   size_t base = strlen(dir) - strlen(h->path);
@@ -247,23 +333,11 @@ static int make_dir(struct sk_cgroup *cg, struct sk_cg_hier *h, bool join_existi
     *s = '\0';
     if (mkdir(dir, 0755) == 0) {
       made++;
-      /* v1 cpuset: a new cgroup starts with no cpus and no mems; take the parent's. */
-      if (!h->v2 && strstr(h->name, "cpuset")) {
-        char *slash = strrchr(dir, '/');
-        *slash = '\0';
-        _cleanup_free_ char *cpus = NULL, *mems = NULL;
-        size_t l;
-        _cleanup_close_ int pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        *slash = '/';
-        _cleanup_close_ int cfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (pfd >= 0 && cfd >= 0 && sk_read_file_at(pfd, "cpuset.cpus", &cpus, &l, NULL) == 0 &&
-            sk_read_file_at(pfd, "cpuset.mems", &mems, &l, NULL) == 0) {
-          sk_write_string_at(cfd, "cpuset.cpus", cpus, NULL);
-          sk_write_string_at(cfd, "cpuset.mems", mems, NULL);
-        }
-      }
+      if (!h->v2 && strstr(h->name, "cpuset"))
+        cpuset_inherit(dir);
     } else if (errno != EEXIST) {
-      return sk_failno(err, "create the cgroup %s", dir);
+      sk_failno(err, "create the cgroup %s", dir);
+      goto undo; /* dir is the level that failed; the `made` above it are ours */
     }
     /* A leaf that existed before us is reused, as runc and crun do, but it is not ours to
      * remove when create fails (created stays 0). */
@@ -271,13 +345,26 @@ static int make_dir(struct sk_cgroup *cg, struct sk_cg_hier *h, bool join_existi
       break;
     *s = c;
   }
-  h->created = made;
   h->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (h->dirfd < 0)
-    return sk_failno(err, "open the cgroup %s", dir);
-  (void)cg;
-  (void)join_existing;
+  if (h->dirfd < 0) {
+    sk_failno(err, "open the cgroup %s", dir);
+    if (made && rmdir(dir) == 0)
+      made--;
+    goto undo;
+  }
+  h->created = made;
   return 0;
+undo:
+  /* Once one level is new, every deeper one is too: ours are the `made` levels just above. */
+  for (; made > 0; made--) {
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash < dir + base)
+      break;
+    *slash = '\0';
+    if (rmdir(dir) < 0)
+      break;
+  }
+  return -1;
 }
 
 static void v2_enable_in(const char *dir)
@@ -339,7 +426,8 @@ int sk_cgroup_create(const struct sk_cgroup_config *cfg, struct sk_cgroup **out,
   for (int i = 0; i < cg->n; i++) {
     if (cg->h[i].v2)
       v2_enable_controllers(&cg->h[i]);
-    if (make_dir(cg, &cg->h[i], cfg->join_existing, err) < 0)
+    /* cfg->join_existing: an existing leaf is always reused (see make_dir) */
+    if (make_dir(&cg->h[i], err) < 0)
       goto fail;
   }
   static const struct sk_resources none;
@@ -447,7 +535,12 @@ int sk_cgroup_load(const char *saved, struct sk_cgroup **out, sk_err_t *err)
     if (!eq)
       goto bad;
     *eq = '\0';
-    add_hier(cg, tok + (v2 ? 1 : 0), v2);
+    const char *name = tok + (v2 ? 1 : 0);
+    /* state.json is ours, but never let it point outside /sys/fs/cgroup */
+    if (strchr(name, '/') || has_dotdot(name) || eq[1] != '/' || has_dotdot(eq + 1) ||
+        cg->n >= SK_CGROUP_MAX_HIER)
+      goto bad;
+    add_hier(cg, name, v2);
     struct sk_cg_hier *h = &cg->h[cg->n - 1];
     h->path = xstrdup(eq + 1);
     h->created = created;
@@ -579,9 +672,11 @@ static void rm_created(struct sk_cg_hier *h)
   if (!h->path)
     return;
   _cleanup_free_ char *dir = hier_dir(h);
+  /* Never climb above the hierarchy's root, whatever count state.json holds. */
+  size_t base = strlen(dir) - strlen(h->path);
   for (int lvl = 0; lvl < (h->created ? h->created : 1); lvl++) {
     char *slash = strrchr(dir, '/');
-    if (!slash)
+    if (!slash || slash < dir + base)
       return;
     *slash = '\0';
     _cleanup_close_ int parent = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -40,6 +40,13 @@ int sk_cg_writef(struct sk_cg_hier *h, const char *file, const char *resource, s
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int sk_cg_read(struct sk_cg_hier *h, const char *file, char **out);
 
+/* Resource writes that are the same on v1 and v2, given the hierarchy that holds them. */
+int sk_cg_write_cpuset(struct sk_cg_hier *h, const struct sk_cpu *c, sk_err_t *err);
+int sk_cg_write_rdma(struct sk_cg_hier *h, const struct sk_resources *r, sk_err_t *err);
+/* hugetlb.<size>.<suffix>: "limit_in_bytes" on v1, "max" on v2 */
+int sk_cg_write_hugetlb(struct sk_cg_hier *h, const struct sk_resources *r, const char *suffix,
+                        sk_err_t *err);
+
 int sk_cg_v1_apply(struct sk_cgroup *cg, const struct sk_resources *r, bool update, sk_err_t *err);
 int sk_cg_v2_apply(struct sk_cgroup *cg, const struct sk_resources *r, bool update, sk_err_t *err);
 /* cpu.shares (2..262144) to cpu.weight (1..10000): 1 + ((shares - 2) * 9999) / 262142. */

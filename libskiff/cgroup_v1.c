@@ -126,11 +126,7 @@ static int apply_cpu(struct sk_cgroup *cg, const struct sk_cpu *c, sk_err_t *err
     struct sk_cg_hier *h = need(cg, "cpuset", "linux.resources.cpu.cpus", err);
     if (!h)
       return -1;
-    if (c->cpus && *c->cpus &&
-        sk_cg_write(h, "cpuset.cpus", c->cpus, "linux.resources.cpu.cpus", err) < 0)
-      return -1;
-    if (c->mems && *c->mems &&
-        sk_cg_write(h, "cpuset.mems", c->mems, "linux.resources.cpu.mems", err) < 0)
+    if (sk_cg_write_cpuset(h, c, err) < 0)
       return -1;
   }
   return 0;
@@ -244,13 +240,8 @@ int sk_cg_v1_apply(struct sk_cgroup *cg, const struct sk_resources *r, bool upda
   if (r->hugepage_limits_len) {
     struct sk_cg_hier *h = sk_cg_v1(cg, "hugetlb");
     if (h && h->dirfd >= 0) {
-      for (size_t i = 0; i < r->hugepage_limits_len; i++) {
-        char file[64];
-        snprintf(file, sizeof file, "hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size);
-        if (sk_cg_writef(h, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
-                         r->hugepage_limits[i].limit) < 0)
-          return -1;
-      }
+      if (sk_cg_write_hugetlb(h, r, "limit_in_bytes", err) < 0)
+        return -1;
     } else if (!sk_cg_v2_has(cg, "hugetlb")) {
       return sk_failx(err, "linux.resources.hugepageLimits: this host has no hugetlb cgroup "
                            "controller");
@@ -273,19 +264,8 @@ int sk_cg_v1_apply(struct sk_cgroup *cg, const struct sk_resources *r, bool upda
   }
   if (r->rdma_len && !sk_cg_v2_has(cg, "rdma")) {
     struct sk_cg_hier *h = need(cg, "rdma", "linux.resources.rdma", err);
-    if (!h)
+    if (!h || sk_cg_write_rdma(h, r, err) < 0)
       return -1;
-    for (size_t i = 0; i < r->rdma_len; i++) {
-      const struct sk_rdma *d = &r->rdma[i];
-      char hh[32] = "max", ho[32] = "max";
-      if (d->hca_handles.set)
-        snprintf(hh, sizeof hh, "%" PRIu64, d->hca_handles.v);
-      if (d->hca_objects.set)
-        snprintf(ho, sizeof ho, "%" PRIu64, d->hca_objects.v);
-      if (sk_cg_writef(h, "rdma.max", "linux.resources.rdma", err, "%s hca_handle=%s hca_object=%s",
-                       d->device, hh, ho) < 0)
-        return -1;
-    }
   }
   if (r->unified_len && cg->v2 < 0)
     return sk_failx(err, "linux.resources.unified: cgroup v2 keys cannot be set on a cgroup v1 "

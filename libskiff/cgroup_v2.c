@@ -120,13 +120,7 @@ static int apply_cpu(struct sk_cg_hier *h, const struct sk_cpu *c, sk_err_t *err
       (c->realtime_period.set && c->realtime_period.v))
     return sk_failx(err, "linux.resources.cpu.realtimeRuntime/realtimePeriod: not supported on "
                          "cgroup v2");
-  if (c->cpus && *c->cpus &&
-      sk_cg_write(h, "cpuset.cpus", c->cpus, "linux.resources.cpu.cpus", err) < 0)
-    return -1;
-  if (c->mems && *c->mems &&
-      sk_cg_write(h, "cpuset.mems", c->mems, "linux.resources.cpu.mems", err) < 0)
-    return -1;
-  return 0;
+  return sk_cg_write_cpuset(h, c, err);
 }
 
 static int io_max(struct sk_cg_hier *h, const char *key, const char *what,
@@ -195,28 +189,11 @@ int sk_cg_v2_apply(struct sk_cgroup *cg, const struct sk_resources *r, bool upda
     if (r->net_class_id.set || r->net_priorities_len)
       return sk_failx(err, "linux.resources.network: net_cls and net_prio are cgroup v1 only");
   }
-  if (r->hugepage_limits_len && (pure || sk_cg_v2_has(cg, "hugetlb"))) {
-    for (size_t i = 0; i < r->hugepage_limits_len; i++) {
-      char file[64];
-      snprintf(file, sizeof file, "hugetlb.%s.max", r->hugepage_limits[i].page_size);
-      if (sk_cg_writef(h, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
-                       r->hugepage_limits[i].limit) < 0)
-        return -1;
-    }
-  }
-  if (r->rdma_len && (pure || sk_cg_v2_has(cg, "rdma"))) {
-    for (size_t i = 0; i < r->rdma_len; i++) {
-      const struct sk_rdma *d = &r->rdma[i];
-      char hh[32] = "max", ho[32] = "max";
-      if (d->hca_handles.set)
-        snprintf(hh, sizeof hh, "%" PRIu64, d->hca_handles.v);
-      if (d->hca_objects.set)
-        snprintf(ho, sizeof ho, "%" PRIu64, d->hca_objects.v);
-      if (sk_cg_writef(h, "rdma.max", "linux.resources.rdma", err, "%s hca_handle=%s hca_object=%s",
-                       d->device, hh, ho) < 0)
-        return -1;
-    }
-  }
+  if (r->hugepage_limits_len && (pure || sk_cg_v2_has(cg, "hugetlb")) &&
+      sk_cg_write_hugetlb(h, r, "max", err) < 0)
+    return -1;
+  if (r->rdma_len && (pure || sk_cg_v2_has(cg, "rdma")) && sk_cg_write_rdma(h, r, err) < 0)
+    return -1;
   for (size_t i = 0; i < r->unified_len; i++) {
     char what[300];
     snprintf(what, sizeof what, "linux.resources.unified[\"%s\"]", r->unified[i].key);

@@ -110,6 +110,9 @@ static int lock_dir(int fd, const char *id, sk_err_t *err)
 
 int sk_state_create_dir(int rootfd, const char *id, int *out_dirfd, sk_err_t *err)
 {
+  /* callers validate too; here it keeps "../x" or "a/b" from ever naming a path outside root */
+  if (sk_state_validate_id(id, err) < 0)
+    return -1;
   if (mkdirat(rootfd, id, 0700) < 0) {
     if (errno == EEXIST)
       return sk_failx(err, "container \"%s\" already exists", id);
@@ -127,14 +130,20 @@ int sk_state_create_dir(int rootfd, const char *id, int *out_dirfd, sk_err_t *er
     return -1;
   }
   /* A `delete --force` of the same ID may slip in between mkdirat and flock: lock_dir sees it. */
-  if (lock_dir(fd, id, err) < 0)
+  if (lock_dir(fd, id, err) < 0) {
+    /* Do not leave the directory we made behind; sk_state_remove removes the name only while it
+     * still is this directory (after a concurrent delete it may be someone else's). */
+    sk_state_remove(rootfd, id, fd, NULL);
     return -1;
+  }
   *out_dirfd = steal_fd(fd);
   return 0;
 }
 
 static int open_dir(int rootfd, const char *id, int *out_dirfd, sk_err_t *err)
 {
+  if (sk_state_validate_id(id, err) < 0)
+    return -1;
   int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG) {

@@ -182,6 +182,38 @@ def test_failed_create_leaves_no_cgroup(bundle):
     assert left == "", left
 
 
+def test_failed_mkdir_half_way_leaves_no_cgroup(bundle):
+    # the parent level is made, then the leaf names a file of it (not a directory): the parent
+    # goes too
+    parent = bundle.new_id()
+    bundle.config["linux"]["cgroupsPath"] = "/%s/cgroup.procs" % parent
+    cid = bundle.new_id()
+    bundle.write_config()
+    r = bundle.skiff("create", "--bundle", bundle.dir, cid)
+    assert r.returncode != 0
+    assert "the cgroup" in r.stderr, r.stderr
+    left = subprocess.run(["find", CG, "-maxdepth", "3", "-name", parent + "*"],
+                          capture_output=True, text=True).stdout
+    assert left == "", left
+
+
+def test_path_cannot_inject_a_hierarchy_into_state(bundle):
+    # '|' separates hierarchies in state.json's cgroup string: a later delete would remove (and
+    # kill everything in) the injected host cgroup
+    victim = bundle.new_id()
+    os.mkdir(os.path.join(CG, "memory" if not V2 else "", victim))
+    try:
+        bundle.config["linux"]["cgroupsPath"] = "/%s|memory=/%s" % (bundle.new_id(), victim)
+        cid = bundle.new_id()
+        bundle.write_config()
+        r = bundle.skiff("create", "--bundle", bundle.dir, cid)
+        assert r.returncode != 0
+        assert "cgroupsPath" in r.stderr and "'|'" in r.stderr, r.stderr
+        assert os.path.isdir(os.path.join(CG, "memory" if not V2 else "", victim))
+    finally:
+        os.rmdir(os.path.join(CG, "memory" if not V2 else "", victim))
+
+
 def test_missing_host_file_names_resource_and_file(bundle):
     bundle.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]}
     cid = bundle.new_id()
@@ -560,3 +592,45 @@ def test_delete_kills_processes_left_in_cgroup(bundle):
     wait_for(lambda: not any(os.path.exists("/proc/%d" % p) and
                              open("/proc/%d/stat" % p).read().split()[2] != "Z" for p in pids),
              "the left-over processes to die")
+
+
+# ---- cpu burst/idle, blkio throttling ----
+
+def test_cpu_burst_and_idle(bundle):
+    res = {"cpu": {"quota": 50000, "period": 100000, "burst": 20000, "idle": 1}}
+    cid = start_sleeper(bundle, resources=res)
+    pid = init_pid(bundle, cid)
+    assert host_read(pid, "cpu", "cpu.cfs_burst_us", "cpu.max.burst") == "20000"
+    assert host_read(pid, "cpu", "cpu.idle", "cpu.idle") == "1"
+    bundle.skiff("delete", "--force", cid, check=True)
+
+
+def a_block_device():
+    """major, minor of a real disk: throttling rules need one that exists."""
+    for name in sorted(os.listdir("/sys/block")):
+        if name.startswith(("loop", "ram", "zram", "sr")):
+            continue
+        with open("/sys/block/%s/dev" % name) as f:
+            return tuple(int(x) for x in f.read().split(":"))
+    pytest.skip("no block device on this host")
+
+
+def test_blkio_throttle(bundle):
+    maj, mnr = a_block_device()
+
+    def dev(rate):
+        return [{"major": maj, "minor": mnr, "rate": rate}]
+    res = {"blockIO": {"throttleReadBpsDevice": dev(1048576), "throttleWriteBpsDevice": dev(2097152),
+                       "throttleReadIOPSDevice": dev(300), "throttleWriteIOPSDevice": dev(400)}}
+    cid = start_sleeper(bundle, resources=res)
+    pid = init_pid(bundle, cid)
+    key = "%d:%d" % (maj, mnr)
+    if V2:
+        lines = [l for l in host_read(pid, "io", "", "io.max").splitlines() if l.startswith(key)]
+        assert lines and set(lines[0].split()[1:]) == {
+            "rbps=1048576", "wbps=2097152", "riops=300", "wiops=400"}, lines
+    else:
+        for f, v in (("read_bps_device", 1048576), ("write_bps_device", 2097152),
+                     ("read_iops_device", 300), ("write_iops_device", 400)):
+            assert host_read(pid, "blkio", "blkio.throttle." + f) == "%s %d" % (key, v)
+    bundle.skiff("delete", "--force", cid, check=True)
