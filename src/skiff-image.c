@@ -446,6 +446,19 @@ static int cmd_mount_bundle(int argc, char **argv, bool bundle)
       return err ? img_fail(&err) : img_error("%s: %s", pos[1], strerror(errno));
     }
   }
+  /* Only into a directory that holds none of what mount/bundle make: the cleanup of a failure
+   * (and a later umount) removes those names, which must never be someone else's files. */
+  static const char *const made[] = {".skiff-image", "rootfs",  "upper",
+                                     "work",         "volumes", "config.json"};
+  for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+    _cleanup_free_ char *f = xasprintf("%s/%s", dir, made[i]);
+    if (faccessat(AT_FDCWD, f, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+      sk_image_free(&img);
+      sk_store_close(&s);
+      return img_error("%s: already has %s (umount it first, or use an empty directory)", dir,
+                       made[i]);
+    }
+  }
   int r = bundle ? sk_image_bundle(&s, &img, dir, &bo, &err) : sk_image_mount(&s, &img, dir, &err);
   if (r == 0) {
     /* Remember which image the directory came from (commit uses it). */
@@ -473,9 +486,15 @@ static int cmd_umount(int argc, char **argv)
   if (argc != 2)
     return img_error("umount: need DIR");
   sk_err_t err _cleanup_err_ = NULL;
+  /* umount removes rootfs, upper, work, volumes and config.json: only where mount/bundle made
+   * them, which their marker says. */
+  _cleanup_free_ char *f = xasprintf("%s/.skiff-image", argv[1]);
+  if (faccessat(AT_FDCWD, f, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    return img_error("umount %s: not a directory made by skiff-image mount or bundle (no "
+                     ".skiff-image)",
+                     argv[1]);
   if (sk_image_umount(argv[1], &err) < 0)
     return img_fail(&err);
-  _cleanup_free_ char *f = xasprintf("%s/.skiff-image", argv[1]);
   unlink(f);
   return 0;
 }

@@ -790,3 +790,21 @@ def test_commit_export_podman_load(store, tmp_path):
                        stderr=subprocess.DEVNULL)
         subprocess.run(["umount", "-R", pdir + "/root"], stderr=subprocess.DEVNULL)
         shutil.rmtree(pdir, ignore_errors=True)
+
+
+def test_mount_and_umount_never_touch_foreign_files(store, tmp_path):
+    """umount removes rootfs/upper/work/volumes/config.json: only in a directory skiff-image
+    made; mount/bundle refuse a directory that already holds any of them (their failure cleanup
+    would remove them)."""
+    layout = str(tmp_path / "layout")
+    oci_layout(layout, [Tar().dir("a").file("a/x", b"1").bytes()], tag="f")
+    store.run("import", layout, "--name", "f")
+    mine = tmp_path / "mine"
+    (mine / "rootfs").mkdir(parents=True)
+    (mine / "config.json").write_text("precious")
+    r = store.run("umount", mine, check=False)
+    assert r.returncode != 0 and b"not a directory made by skiff-image" in r.stderr, r.stderr
+    r = store.run("bundle", "f", mine, check=False)
+    assert r.returncode != 0 and b"already has rootfs" in r.stderr, r.stderr
+    assert (mine / "config.json").read_text() == "precious" and (mine / "rootfs").is_dir()
+    assert str(mine / "rootfs") not in open("/proc/self/mountinfo").read()
